@@ -1,0 +1,109 @@
+"""Small typed readers of the environment, the only source of configuration."""
+
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """A setting in the environment cannot be used; the message names it."""
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_url(name: str, default: str) -> str:
+    """A base URL without its trailing slash; only http and https are accepted."""
+    value = env_str(name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
+
+
+def secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else the one generated once into the data dir.
+
+    Several processes may start at once (gunicorn workers, the task worker); the key file is
+    created exclusively so that all of them end up reading the same key.
+    """
+    value = os.environ.get("SECRET_KEY", "").strip()
+    if value:
+        return value
+    path = data_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        # Another process created the file and has not written it yet.
+        time.sleep(0.01)
+    raise ConfigError(f"{path} is empty; remove it or set SECRET_KEY")
+
+
+def mailers(url: str) -> dict[str, Any]:
+    """Django's MAILERS setting from EMAIL_URL.
+
+    `console://` prints mail to stdout; `smtp://host:port` sends in the clear (a relay on the
+    same host), `smtp+tls://user:pass@host:port` uses STARTTLS, `smtps://...` implicit TLS.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    if parts.scheme not in {"smtp", "smtp+tls", "smtps"}:
+        raise ConfigError(
+            f"EMAIL_URL must start with console://, smtp://, smtp+tls:// or smtps://, not {url!r}"
+        )
+    if not parts.hostname:
+        raise ConfigError("EMAIL_URL has no host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("EMAIL_URL has a port that is not a number") from None
+    default_port = {"smtp": 25, "smtp+tls": 587, "smtps": 465}[parts.scheme]
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname,
+                "port": port or default_port,
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_tls": parts.scheme == "smtp+tls",
+                "use_ssl": parts.scheme == "smtps",
+                "timeout": 20,
+            },
+        }
+    }
