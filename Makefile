@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml requirements/dev.txt
 
 run: install
 	$(BIN)/bookwithme migrate --no-input
+	$(BIN)/bookwithme demo
 	$(BIN)/bookwithme serve
 
 lint: install
@@ -34,7 +35,11 @@ test: lint
 	$(BIN)/pytest -n 2
 
 bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 \
+		|| { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; } \
+		|| echo "make bench: wrk could not be installed; bench/api.py will say so" >&2
 	$(BIN)/python bench/slots.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",
     "bookwithme",
     "bookwithme.directory",
     "bookwithme.calendars",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bookwithme.api.errors.ErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "bookwithme.urls"
@@ -101,8 +103,8 @@ _database_url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bookwithme.sqli
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+# Keep connections across requests: opening one (and its PRAGMAs) costs more than a query.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.Person"
 
@@ -133,6 +135,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 MAILERS = mailers(env_str("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"bookwithme <noreply@{_base.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Online meetings: "jitsi" (a fresh room per booking), "fixed" (the type's own URL) or "none".
+BOOKWITHME_MEETING_PROVIDER = env_str("BOOKWITHME_MEETING_PROVIDER", "jitsi")
+BOOKWITHME_JITSI_URL = env_url("BOOKWITHME_JITSI_URL", "https://meet.jit.si")
 
 LOGGING = {
     "version": 1,

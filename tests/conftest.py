@@ -7,6 +7,27 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture
-def uses_postgresql(settings):
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+def _django_is_on(request) -> bool:
+    # tests/slots also runs without Django (`-p no:django`): the engine knows no Django.
+    return request.config.pluginmanager.hasplugin("django")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """Each test starts with an empty cache: test databases roll back and reuse ids, which a
+    real database never does, so cached answers must not leak from one test to the next."""
+    if _django_is_on(request):
+        from django.core.cache import cache
+
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher(request):
+    """The production hasher is slow on purpose; no test here measures it."""
+    if _django_is_on(request):
+        from django.conf import settings
+
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield

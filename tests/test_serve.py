@@ -2,36 +2,16 @@
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import liveserver
 import pytest
+from liveserver import free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_health(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else "serve exited"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("serve did not answer /healthz in time")
 
 
 def descendants(pid: int) -> set[int]:
@@ -56,15 +36,7 @@ def alive(pid: int) -> bool:
 
 
 def start_serve(tmp_path: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
-    env["BOOKWITHME_DATA_DIR"] = str(tmp_path)
-    return subprocess.Popen(
-        [sys.executable, "-m", "bookwithme", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    return liveserver.start_serve(liveserver.server_env(tmp_path), port, "--workers", "1")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -77,10 +49,11 @@ def test_serve_answers_then_stops_every_child_on_a_signal(tmp_path, signum):
         # gunicorn's master and its worker, and the task worker.
         assert len(tree) >= 3
         proc.send_signal(signum)
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    out = liveserver.output(proc)
     assert proc.returncode == 0, out
     assert "bookwithme stopped" in out
     time.sleep(0.2)
@@ -105,10 +78,11 @@ def test_serve_stops_the_rest_and_fails_when_a_child_dies(tmp_path):
         master = min(children)
         tree = descendants(proc.pid)
         os.kill(master, signal.SIGKILL)
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    out = liveserver.output(proc)
     assert proc.returncode != 0
     assert "the web process exited" in out
     time.sleep(0.5)
@@ -118,6 +92,7 @@ def test_serve_stops_the_rest_and_fails_when_a_child_dies(tmp_path):
 
 def test_serve_refuses_a_bad_port(tmp_path):
     proc = start_serve(tmp_path, 70000)
-    out, _ = proc.communicate(timeout=30)
+    proc.wait(timeout=30)
+    out = liveserver.output(proc)
     assert proc.returncode != 0
     assert "--port must be between 1 and 65535" in out

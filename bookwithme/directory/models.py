@@ -3,6 +3,7 @@
 A person is the Django user: they sign in with their email and own one booking page.
 """
 
+import re
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -60,6 +61,24 @@ def available_time_zones() -> frozenset[str]:
 _zones: frozenset[str] | None = None
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def validate_one_line(value: str) -> None:
+    """Names and titles end up in email headers and calendar lines: no line breaks."""
+    if _CONTROL_CHARS.search(value or ""):
+        raise ValidationError(_("Line breaks and control characters are not allowed."))
+
+
+_CONTROL_CHARS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def validate_text(value: str) -> None:
+    """Longer text keeps its line breaks, but no other control characters."""
+    if _CONTROL_CHARS_BUT_LINES.search(value or ""):
+        raise ValidationError(_("Control characters are not allowed."))
+
+
 def validate_page_slug(value: str) -> None:
     if value.lower() in RESERVED_SLUGS:
         raise ValidationError(
@@ -99,7 +118,7 @@ class PersonManager(BaseUserManager["Person"]):
 
 class Person(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True, validators=[validate_one_line])
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organization"),
@@ -124,6 +143,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
         validators=[validate_page_slug],
     )
     page_published = models.BooleanField(_("page published"), default=True)
+    # Raised with every change to this person's busy time or hours (same transaction), so a
+    # cached answer about their availability is known stale by its key alone.
+    availability_version = models.PositiveBigIntegerField(default=0, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -140,3 +162,62 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+DEFAULT_APP = "PersonalBookings"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, person__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A Bearer token for the organizer API; only its SHA-256 is stored.
+
+    Each token acts for one person through one named application, so that an organization's
+    app access policy can refuse a given app without touching the others.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    app = models.CharField(_("application"), max_length=100, default=DEFAULT_APP)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.app} token of {self.person}"
+
+
+def bump_availability(person_id: int) -> None:
+    """Mark every cached availability answer of this person as outdated."""
+    Person.objects.filter(pk=person_id).update(
+        availability_version=models.F("availability_version") + 1
+    )
+
+
+PROFILE_FIELDS = ("name", "time_zone", "page_slug", "page_published", "language")
+
+
+def update_profile(person: Person, changes: dict) -> Person:
+    """Change a person's own profile fields; ValidationError names each field at fault."""
+    for name, value in changes.items():
+        if name not in PROFILE_FIELDS:
+            raise ValidationError({name: [_("This field cannot be changed here.")]})
+        if name == "name" and isinstance(value, str):
+            value = value.strip()
+        if name == "page_slug" and isinstance(value, str):
+            value = value.lower()
+        if value is None and name != "page_slug":
+            raise ValidationError({name: [_("This field cannot be empty.")]})
+        setattr(person, name, value)
+    person.full_clean(exclude=["password", "email", "organization"])
+    person.save()
+    return person

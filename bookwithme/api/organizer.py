@@ -1,0 +1,231 @@
+"""The organizer API: one's own profile, hours, calendar, meeting types, links and bookings."""
+
+from datetime import date
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Status
+
+from bookwithme import slots
+from bookwithme.api import present
+from bookwithme.api.auth import TokenAuth
+from bookwithme.api.errors import ApiError
+from bookwithme.api.params import check_dates
+from bookwithme.api.schemas import (
+    BookingOut,
+    CancelIn,
+    Created,
+    Error,
+    EventIn,
+    EventOut,
+    Imported,
+    LinkCreated,
+    LinkIn,
+    LinkOut,
+    MeetingTypeIn,
+    MeetingTypeOut,
+    MeetingTypePatch,
+    MeOut,
+    MePatch,
+    WorkingHoursIO,
+)
+from bookwithme.booking import meeting_types, services
+from bookwithme.booking.availability import day_span
+from bookwithme.booking.models import Booking, MeetingType, WorkingHours
+from bookwithme.calendars.events import add_event, import_ics
+from bookwithme.calendars.models import Event
+from bookwithme.directory.models import available_time_zones, update_profile
+
+router = Router(auth=TokenAuth(), tags=["organizer"])
+ERRORS = {401: Error, 404: Error, 409: Error, 422: Error}
+
+
+def me(request: HttpRequest):
+    return request.person  # type: ignore[attr-defined]
+
+
+def own_type(request: HttpRequest, type_id: int) -> MeetingType:
+    return get_object_or_404(
+        MeetingType.objects.live().select_related("owner"), pk=type_id, owner=me(request)
+    )
+
+
+@router.get("/me", response={200: MeOut, **ERRORS})
+def get_me(request: HttpRequest):
+    person = me(request)
+    return {
+        "email": person.email,
+        "name": person.name,
+        "time_zone": person.time_zone,
+        "page_slug": person.page_slug,
+        "page_url": present.page_url(person),
+        "page_published": person.page_published,
+        "language": person.language,
+        "enabled": True,
+        "disabled_reason": None,
+    }
+
+
+@router.patch("/me", response={200: MeOut, **ERRORS})
+def patch_me(request: HttpRequest, payload: MePatch):
+    update_profile(me(request), payload.model_dump(exclude_unset=True))
+    return get_me(request)
+
+
+def _hours_of(person) -> WorkingHours:
+    return WorkingHours.objects.get_or_create(person=person)[0]
+
+
+@router.get("/me/working-hours", response={200: WorkingHoursIO, **ERRORS})
+def get_working_hours(request: HttpRequest):
+    return _hours_of(me(request)).as_hours().to_json()
+
+
+@router.put("/me/working-hours", response={200: WorkingHoursIO, **ERRORS})
+def put_working_hours(request: HttpRequest, payload: WorkingHoursIO):
+    try:
+        canonical = slots.WeeklyHours.from_json(payload.weekly, payload.overrides).to_json()
+    except slots.HoursError as e:
+        raise ApiError(
+            422, "validation", "Some fields are not valid.", {"weekly": [str(e)]}
+        ) from None
+    with transaction.atomic():
+        hours = _hours_of(me(request))
+        hours.weekly, hours.overrides = canonical["weekly"], canonical["overrides"]
+        hours.save()
+    return canonical
+
+
+@router.get("/me/events", response={200: list[EventOut], **ERRORS})
+def list_events(
+    request: HttpRequest,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+):
+    check_dates(from_, to)
+    events = Event.objects.filter(owner=me(request)).order_by("start")
+    tz = ZoneInfo(me(request).time_zone)
+    if from_:
+        events = events.exclude(rrule="", end__lte=day_span(from_, from_, tz)[0])
+    if to:
+        events = events.filter(start__lt=day_span(to, to, tz)[1])
+    return list(events[:1000])
+
+
+@router.post("/me/events", response={201: Created, **ERRORS})
+def create_event(request: HttpRequest, payload: EventIn):
+    if payload.time_zone is not None and payload.time_zone not in available_time_zones():
+        raise ApiError(422, "validation", "Unknown time zone.", {"time_zone": ["Unknown."]})
+    event = add_event(
+        me(request),
+        title=payload.title,
+        start=payload.start,
+        end=payload.end,
+        busy=payload.busy,
+        rrule=payload.rrule or "",
+        time_zone=payload.time_zone,
+    )
+    return Status(201, {"id": event.pk})
+
+
+@router.post("/me/events/import", response={200: Imported, **ERRORS})
+def import_events(request: HttpRequest):
+    return {"imported": import_ics(me(request), request.body)}
+
+
+@router.delete("/me/events/{event_id}", response={204: None, **ERRORS})
+def delete_event(request: HttpRequest, event_id: int):
+    get_object_or_404(Event, pk=event_id, owner=me(request)).delete()
+    return Status(204, None)
+
+
+@router.get("/meeting-types", response={200: list[MeetingTypeOut], **ERRORS})
+def list_types(request: HttpRequest):
+    types = MeetingType.objects.live().filter(owner=me(request)).select_related("owner")
+    return [present.meeting_type(mt) for mt in types.order_by("created_at", "pk")]
+
+
+@router.post("/meeting-types", response={201: MeetingTypeOut, **ERRORS})
+def create_type(request: HttpRequest, payload: MeetingTypeIn):
+    mt = MeetingType(owner=me(request))
+    meeting_types.apply_changes(mt, payload.model_dump(exclude_unset=True))
+    return Status(201, present.meeting_type(mt))
+
+
+@router.get("/meeting-types/{type_id}", response={200: MeetingTypeOut, **ERRORS})
+def get_type(request: HttpRequest, type_id: int):
+    return present.meeting_type(own_type(request, type_id))
+
+
+@router.patch("/meeting-types/{type_id}", response={200: MeetingTypeOut, **ERRORS})
+def patch_type(request: HttpRequest, type_id: int, payload: MeetingTypePatch):
+    mt = own_type(request, type_id)
+    meeting_types.apply_changes(mt, payload.model_dump(exclude_unset=True))
+    return present.meeting_type(mt)
+
+
+@router.delete("/meeting-types/{type_id}", response={204: None, **ERRORS})
+def delete_type(request: HttpRequest, type_id: int):
+    meeting_types.delete(own_type(request, type_id))
+    return Status(204, None)
+
+
+@router.post("/meeting-types/{type_id}/links", response={201: LinkCreated, **ERRORS})
+def create_link(request: HttpRequest, type_id: int, payload: LinkIn):
+    link, token = services.create_link(
+        own_type(request, type_id),
+        expires_in_days=payload.expires_in_days,
+        single_use=payload.single_use,
+        label=payload.label,
+    )
+    return Status(
+        201,
+        {
+            "id": link.pk,
+            "token": token,
+            "url": present.url(f"/l/{token}"),
+            "expires_at": link.expires_at,
+            "single_use": link.single_use,
+        },
+    )
+
+
+@router.get("/meeting-types/{type_id}/links", response={200: list[LinkOut], **ERRORS})
+def list_links(request: HttpRequest, type_id: int):
+    links = own_type(request, type_id).links.order_by("-created_at", "-pk")
+    return [present.link(link) for link in links]
+
+
+@router.get("/bookings", response={200: list[BookingOut], **ERRORS})
+def list_bookings(
+    request: HttpRequest,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    status: Literal["confirmed", "cancelled"] | None = None,
+):
+    person = me(request)
+    tz = ZoneInfo(person.time_zone)
+    check_dates(from_, to)
+    bookings = Booking.objects.filter(owner=person).select_related("meeting_type")
+    if from_:
+        bookings = bookings.filter(start__gte=day_span(from_, from_, tz)[0])
+    if to:
+        bookings = bookings.filter(start__lt=day_span(to, to, tz)[1])
+    if status:
+        bookings = bookings.filter(status=status)
+    return [
+        present.booking_for_organizer(b, person.time_zone)
+        for b in bookings.order_by("start", "pk")[:2000]
+    ]
+
+
+@router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
+def cancel_booking(request: HttpRequest, booking_id: int, payload: CancelIn | None = None):
+    person = me(request)
+    booking = get_object_or_404(Booking, pk=booking_id, owner=person)
+    reason = payload.reason if payload else ""
+    booking = services.cancel(booking, by=Booking.CancelledBy.ORGANIZER, reason=reason or "")
+    return present.booking_for_organizer(booking, person.time_zone)

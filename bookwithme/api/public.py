@@ -1,0 +1,263 @@
+"""The public API: booking pages, private links and the attendee's manage link. No account."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import get_language_from_request
+from ninja import Header, Query, Router, Status
+
+from bookwithme.api import present
+from bookwithme.api.auth import TokenAuth
+from bookwithme.api.errors import ApiError
+from bookwithme.api.params import LAST_DATE, check_dates
+from bookwithme.api.schemas import (
+    BookedOut,
+    BookingIn,
+    CancelIn,
+    Error,
+    LinkPageOut,
+    ManageOut,
+    PageOut,
+    PublicTypeOut,
+    RescheduleIn,
+    SlotsOut,
+    StatusOut,
+)
+from bookwithme.booking import access, services
+from bookwithme.booking.availability import (
+    MAX_SPAN_DAYS,
+    cache_key,
+    cached_pairs,
+    day_span,
+    slots_for,
+    within_bounds,
+)
+from bookwithme.booking.errors import BookingCancelled, NotFound
+from bookwithme.booking.ics import booking_calendar
+from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.directory.models import available_time_zones
+
+router = Router(tags=["public"])
+ERRORS = {404: Error, 409: Error, 410: Error, 422: Error}
+DEFAULT_SPAN_DAYS = 7
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _zone(tz: str | None, default: str) -> ZoneInfo:
+    name = tz or default
+    if name not in available_time_zones():
+        raise ApiError(422, "validation", "Unknown time zone.", {"tz": ["Unknown time zone."]})
+    return ZoneInfo(name)
+
+
+def _span(mt_tz: str, from_: date | None, to: date | None, tz: str | None):
+    zone = _zone(tz, mt_tz)
+    check_dates(from_, to)
+    first = from_ or timezone.now().astimezone(zone).date()
+    last = to or min(first + timedelta(days=DEFAULT_SPAN_DAYS - 1), LAST_DATE)
+    check_dates(first, last, max_days=MAX_SPAN_DAYS)
+    return zone, first, last
+
+
+def _slots_response(zone: ZoneInfo, pairs: list[tuple[float, float]]) -> JsonResponse:
+    # The hottest route: its body is built right here rather than re-validated by the
+    # SlotsOut schema, which still documents it.
+    return JsonResponse(
+        {
+            "time_zone": zone.key,
+            "slots": [
+                {
+                    "start": datetime.fromtimestamp(s, zone).isoformat(),
+                    "end": datetime.fromtimestamp(e, zone).isoformat(),
+                }
+                for s, e in pairs
+            ],
+        }
+    )
+
+
+def _slots(mt: MeetingType, from_, to, tz, ignoring: Booking | None = None) -> JsonResponse:
+    zone, first, last = _span(mt.owner.time_zone, from_, to, tz)
+    return _slots_response(zone, slots_for(mt, first, last, zone, ignoring=ignoring))
+
+
+def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: Link | None = None):
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(
+            422,
+            "validation",
+            "The Idempotency-Key header is too long.",
+            {"Idempotency-Key": [f"1 to {MAX_IDEMPOTENCY_KEY} characters."]},
+        )
+    attendee = services.Attendee(
+        name=payload.name,
+        email=payload.email,
+        time_zone=payload.time_zone,
+        notes=payload.notes or "",
+        language=payload.language or get_language_from_request(request)[:2],
+        answers=payload.answers,
+    )
+    result = services.book(mt, payload.start, attendee, link=link, idempotency_key=key)
+    return Status(201, present.booked(result.booking, result.manage_token))
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@router.get("/pages/{page_slug}", response={200: PageOut, **ERRORS})
+def page(request: HttpRequest, page_slug: str):
+    person = access.page_owner(page_slug)
+    types = MeetingType.objects.public().filter(owner=person).order_by("created_at", "pk")
+    return {
+        "owner": present.owner(person),
+        "meeting_types": [present.public_type(t) for t in types],
+    }
+
+
+@router.get("/pages/{page_slug}/{type_slug}", response={200: PublicTypeOut, **ERRORS})
+def page_type(request: HttpRequest, page_slug: str, type_slug: str):
+    mt = access.public_type(page_slug, type_slug)
+    return {**present.public_type(mt), "owner": present.owner(mt.owner)}
+
+
+@router.get(
+    "/pages/{page_slug}/{type_slug}/slots", response={200: SlotsOut, **ERRORS}, exclude_none=True
+)
+def page_slots(
+    request: HttpRequest,
+    page_slug: str,
+    type_slug: str,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    tz: str | None = Query(None, max_length=64),
+):
+    head = access.public_type_head(page_slug, type_slug)
+    if head is not None and head.available:
+        # Answered from the cache after one small query when nothing has changed.
+        zone, first, last = _span(head.owner_tz, from_, to, tz)
+        span_start, span_end = day_span(first, last, zone)
+        key = cache_key(head.type_id, head.owner_version, head.owner_tz, span_start, span_end)
+        pairs = cached_pairs(key)
+        if pairs is not None:
+            bounded = within_bounds(pairs, head.min_notice_minutes, head.horizon_days)
+            return _slots_response(zone, bounded)
+    return _slots(access.public_type(page_slug, type_slug), from_, to, tz)
+
+
+@router.post("/pages/{page_slug}/{type_slug}/bookings", response={201: BookedOut, **ERRORS})
+def page_book(
+    request: HttpRequest,
+    page_slug: str,
+    type_slug: str,
+    payload: BookingIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    return _book(request, access.public_type(page_slug, type_slug), payload, idempotency_key)
+
+
+# --- private links -------------------------------------------------------------------------
+
+
+@router.get("/links/{token}", response={200: LinkPageOut, **ERRORS})
+def link_page(request: HttpRequest, token: str):
+    link = access.link_for(token)
+    mt = link.meeting_type
+    return {
+        "owner": present.owner(mt.owner),
+        "meeting_type": present.public_type(mt),
+        "expires_at": link.expires_at,
+        "single_use": link.single_use,
+    }
+
+
+@router.delete("/links/{token}", auth=TokenAuth(), response={204: None, 401: Error, 404: Error})
+def revoke_link(request: HttpRequest, token: str):
+    """Revoke one of your private links (organizer, Bearer token): `token` is the link's id.
+
+    It shares its path with the public `GET /links/{token}`, so it lives on this router.
+    """
+    if not token.isdigit():
+        raise NotFound()
+    link = get_object_or_404(Link, pk=int(token), meeting_type__owner=request.person)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return Status(204, None)
+
+
+@router.get("/links/{token}/slots", response={200: SlotsOut, **ERRORS}, exclude_none=True)
+def link_slots(
+    request: HttpRequest,
+    token: str,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    tz: str | None = Query(None, max_length=64),
+):
+    return _slots(access.link_for(token).meeting_type, from_, to, tz)
+
+
+@router.post("/links/{token}/bookings", response={201: BookedOut, **ERRORS})
+def link_book(
+    request: HttpRequest,
+    token: str,
+    payload: BookingIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    # A repeat (same Idempotency-Key) of the booking that spent a single-use link must still
+    # reach that booking; `book` refuses a spent link to anything but such a repeat.
+    link = access.link_for(token, allow_spent=bool(idempotency_key))
+    return _book(request, link.meeting_type, payload, idempotency_key, link=link)
+
+
+# --- the attendee's manage link ------------------------------------------------------------
+
+
+@router.get("/manage/{token}", response={200: ManageOut, **ERRORS})
+def manage(request: HttpRequest, token: str):
+    return present.managed(access.booking_for(token))
+
+
+@router.get("/manage/{token}/slots", response={200: SlotsOut, **ERRORS}, exclude_none=True)
+def manage_slots(
+    request: HttpRequest,
+    token: str,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    tz: str | None = Query(None, max_length=64),
+):
+    booking = access.booking_for(token)
+    if not booking.is_active:
+        raise BookingCancelled()
+    access.check_page(booking.owner)
+    mt = booking.meeting_type
+    mt.owner = booking.owner
+    return _slots(mt, from_, to, tz or booking.attendee_time_zone, ignoring=booking)
+
+
+@router.post("/manage/{token}/reschedule", response={200: ManageOut, **ERRORS})
+def manage_reschedule(request: HttpRequest, token: str, payload: RescheduleIn):
+    booking = access.booking_for(token)
+    if booking.is_active:
+        access.check_page(booking.owner)
+    booking = services.reschedule(booking, payload.start)
+    return present.managed(booking)
+
+
+@router.post("/manage/{token}/cancel", response={200: StatusOut, **ERRORS})
+def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = None):
+    booking = access.booking_for(token)
+    reason = payload.reason if payload else ""
+    booking = services.cancel(booking, by=Booking.CancelledBy.ATTENDEE, reason=reason or "")
+    return {"status": booking.status}
+
+
+@router.get("/manage/{token}/ics", response={404: Error})
+def manage_ics(request: HttpRequest, token: str):
+    booking = access.booking_for(token)
+    body = booking_calendar(booking, manage_url=present.url(f"/manage/{token}"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="booking.ics"'
+    return response

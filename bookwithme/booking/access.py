@@ -1,0 +1,125 @@
+"""Finding what a public URL points at, with the contract's refusals.
+
+Pages and the API both come through here, so a switched-off page, a private type, an expired
+or spent link answer the same way everywhere.
+"""
+
+from typing import NamedTuple
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from bookwithme.booking.errors import LinkExpired, LinkUsed, NotFound, PageUnavailable
+from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.tokens import hash_token
+
+MAX_TOKEN_LENGTH = 200
+
+
+def check_page(person) -> None:
+    """Refuse with `PageUnavailable` when the person's page may not be shown now."""
+    if not person.is_active or not person.page_published:
+        raise PageUnavailable()
+
+
+def _address(value: str) -> str:
+    """A slug from a URL, or NotFound when it cannot be one (too long, a NUL byte)."""
+    if not value or len(value) > 100 or "\x00" in value:
+        raise NotFound()
+    return value
+
+
+def page_owner(page_slug: str):
+    page_slug = _address(page_slug)
+    person = get_user_model().objects.filter(page_slug=page_slug.lower()).first()
+    if person is None:
+        raise NotFound()
+    check_page(person)
+    return person
+
+
+def public_type(page_slug: str, type_slug: str) -> MeetingType:
+    # One query on the hot path (the slots of a public type); the page's own refusals are
+    # told apart only when it finds nothing or finds an unavailable page.
+    page_slug, type_slug = _address(page_slug), _address(type_slug)
+    mt = (
+        MeetingType.objects.public()
+        .select_related("owner")
+        .filter(owner__page_slug=page_slug.lower(), slug=type_slug)
+        .first()
+    )
+    if mt is None:
+        page_owner(page_slug)  # raises NotFound or PageUnavailable for the page itself
+        raise NotFound()
+    check_page(mt.owner)
+    return mt
+
+
+class TypeHead(NamedTuple):
+    """What the slots of a public type need to be answered from the cache."""
+
+    type_id: int
+    owner_version: int
+    owner_tz: str
+    min_notice_minutes: int
+    horizon_days: int
+    available: bool
+
+
+# The hottest lookup (every slots request of a public page): one plain query, no ORM
+# compilation, which costs more than the query itself. `available` mirrors `check_page`.
+_HEAD_SQL = """
+SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
+       p.is_active, p.page_published
+FROM booking_meetingtype mt JOIN directory_person p ON p.id = mt.owner_id
+WHERE p.page_slug = %s AND mt.slug = %s AND mt.deleted_at IS NULL AND mt.visibility = 'public'
+"""
+
+
+def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
+    """The head of a public type, or None when there is none (ask `public_type` why)."""
+    if "\x00" in page_slug or "\x00" in type_slug:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_SQL, [page_slug.lower(), type_slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    type_id, version, tz, notice, horizon, active, published = row
+    return TypeHead(type_id, version, tz, notice, horizon, bool(active and published))
+
+
+def link_for(token: str, *, allow_spent: bool = False) -> Link:
+    """The live link for a token: revoked or unknown is 404, expired or spent is 410.
+
+    `allow_spent` lets a spent single-use link through, for `book` to decide (it accepts only
+    an idempotent repeat of the booking that spent it).
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise NotFound()
+    link = (
+        Link.objects.for_token_hash(hash_token(token)).select_related("meeting_type__owner").first()
+    )
+    if link is None or link.revoked_at is not None:
+        raise NotFound()
+    check_page(link.meeting_type.owner)
+    state = link.state()
+    if state == Link.State.USED and not allow_spent:
+        raise LinkUsed()
+    if state == Link.State.EXPIRED:
+        raise LinkExpired()
+    return link
+
+
+def booking_for(manage_token: str) -> Booking:
+    """The booking a manage token opens; works whatever the page's state, so no one is stranded."""
+    if not manage_token or len(manage_token) > MAX_TOKEN_LENGTH:
+        raise NotFound()
+    booking = (
+        Booking.objects.select_related("meeting_type", "owner")
+        .filter(manage_token_hash=hash_token(manage_token))
+        .first()
+    )
+    if booking is None:
+        raise NotFound()
+    return booking

@@ -1,0 +1,382 @@
+"""Meeting types, the links that reach them, working hours and bookings.
+
+The rules about these live here, on models and querysets; operations that span several of
+them in one transaction (book, reschedule, cancel) live in `services.py`.
+"""
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookwithme import slots
+from bookwithme.directory.models import validate_one_line, validate_text
+
+DEFAULT_WEEKLY = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+LINK_DEFAULT_DAYS = 90
+QUESTION_KINDS = ("text", "long_text", "phone")
+QUESTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MAX_QUESTIONS = 20
+
+
+def default_weekly() -> dict[str, list[list[str]]]:
+    return {day: [list(r) for r in ranges] for day, ranges in DEFAULT_WEEKLY.items()}
+
+
+def parse_hours(value: Any) -> slots.WeeklyHours:
+    """Hours as the API and forms send them: `{weekly, overrides}` or a bare weekly map."""
+    if isinstance(value, dict) and "weekly" in value:
+        extra = set(value) - {"weekly", "overrides"}
+        if extra:
+            raise slots.HoursError(f"unknown keys in hours: {', '.join(sorted(extra))}")
+        return slots.WeeklyHours.from_json(value["weekly"], value.get("overrides") or [])
+    return slots.WeeklyHours.from_json(value, [])
+
+
+class WorkingHours(models.Model):
+    """A person's weekly working hours and date overrides, in their own time zone."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekly = models.JSONField(default=default_weekly)
+    overrides = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+    def __str__(self) -> str:
+        return f"working hours of {self.person}"
+
+    def as_hours(self) -> slots.WeeklyHours:
+        return slots.WeeklyHours.from_json(self.weekly, self.overrides)
+
+
+def validate_questions(value: Any) -> None:
+    if not isinstance(value, list):
+        raise ValidationError(_("Questions must be a list."))
+    if len(value) > MAX_QUESTIONS:
+        raise ValidationError(_("At most %(n)d questions."), params={"n": MAX_QUESTIONS})
+    seen = set()
+    for i, q in enumerate(value, 1):
+        if not isinstance(q, dict) or set(q) - {"id", "label", "kind", "required"}:
+            raise ValidationError(
+                _("Question %(i)d must have id, label, kind and required."), params={"i": i}
+            )
+        qid, label = q.get("id"), q.get("label")
+        if not isinstance(qid, str) or not QUESTION_ID_RE.match(qid):
+            raise ValidationError(
+                _("Question %(i)d: the id must be 1 to 40 lowercase letters, digits, - or _."),
+                params={"i": i},
+            )
+        if qid in seen:
+            raise ValidationError(_("Question id “%(id)s” is used twice."), params={"id": qid})
+        seen.add(qid)
+        if not isinstance(label, str) or not label.strip() or len(label) > 300:
+            raise ValidationError(
+                _("Question %(i)d: the label must be 1 to 300 characters."), params={"i": i}
+            )
+        if q.get("kind", "text") not in QUESTION_KINDS:
+            raise ValidationError(
+                _("Question %(i)d: the kind must be text, long_text or phone."), params={"i": i}
+            )
+        if not isinstance(q.get("required", False), bool):
+            raise ValidationError(
+                _("Question %(i)d: required must be true or false."), params={"i": i}
+            )
+
+
+def validate_hours(value: Any) -> None:
+    if value is None:
+        return
+    try:
+        parse_hours(value)
+    except slots.HoursError as e:
+        raise ValidationError(str(e)) from None
+
+
+class MeetingTypeQuerySet(models.QuerySet["MeetingType"]):
+    def live(self) -> "MeetingTypeQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+    def public(self) -> "MeetingTypeQuerySet":
+        return self.live().filter(visibility=MeetingType.Visibility.PUBLIC)
+
+
+class MeetingType(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        PRIVATE = "private", _("Private")
+
+    class LocationKind(models.TextChoices):
+        ONLINE = "online", _("Online")
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types"
+    )
+    title = models.CharField(_("title"), max_length=200, validators=[validate_one_line])
+    slug = models.SlugField(_("address"), max_length=60)
+    description = models.TextField(
+        _("description"), max_length=5000, blank=True, validators=[validate_text]
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    location_kind = models.CharField(
+        _("location"), max_length=10, choices=LocationKind.choices, default=LocationKind.ONLINE
+    )
+    location_value = models.CharField(
+        _("location details"), max_length=500, blank=True, validators=[validate_one_line]
+    )
+    online_meeting = models.BooleanField(_("generate an online meeting link"), default=False)
+    # None: the owner's working hours; else {"weekly": ..., "overrides": [...]} of its own.
+    hours = models.JSONField(_("hours"), null=True, blank=True, validators=[validate_hours])
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        _("buffer before (minutes)"), default=0, validators=[MaxValueValidator(720)]
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        _("buffer after (minutes)"), default=0, validators=[MaxValueValidator(720)]
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"), default=120, validators=[MaxValueValidator(60 * 24 * 365)]
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("bookable up to (days ahead)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+    )
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        _("start times every (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(480)],
+    )
+    daily_limit = models.PositiveSmallIntegerField(
+        _("bookings per day at most"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    questions = models.JSONField(
+        _("questions"), default=list, blank=True, validators=[validate_questions]
+    )
+    reminder_minutes_before = models.PositiveIntegerField(
+        _("reminder (minutes before)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 14)],
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MeetingTypeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting type")
+        verbose_name_plural = _("meeting types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "slug"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="meeting_type_slug_unique_per_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        step, duration = self.slot_step_minutes, self.duration_minutes
+        if step and duration and step > duration:
+            errors.setdefault("slot_step_minutes", []).append(
+                str(_("The step cannot be longer than the meeting."))
+            )
+        if self.location_kind in {"in_person", "phone"} and not self.location_value.strip():
+            errors.setdefault("location", []).append(
+                str(_("Say where (an address) or which number to call."))
+            )
+        if self.slug and self.owner_id:
+            clash = MeetingType.objects.live().filter(owner_id=self.owner_id, slug=self.slug)
+            if clash.exclude(pk=self.pk).exists():
+                errors.setdefault("slug", []).append(
+                    str(_("You already have a meeting type at this address."))
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(minutes=self.slot_step_minutes or self.duration_minutes)
+
+    @property
+    def buffer_before(self) -> timedelta:
+        return timedelta(minutes=self.buffer_before_minutes)
+
+    @property
+    def buffer_after(self) -> timedelta:
+        return timedelta(minutes=self.buffer_after_minutes)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+    def own_hours(self) -> slots.WeeklyHours | None:
+        return None if self.hours is None else parse_hours(self.hours)
+
+
+def default_link_expiry():
+    return timezone.now() + timedelta(days=LINK_DEFAULT_DAYS)
+
+
+class LinkQuerySet(models.QuerySet["Link"]):
+    def for_token_hash(self, token_hash: str) -> "LinkQuerySet":
+        return self.filter(token_hash=token_hash, meeting_type__deleted_at__isnull=True)
+
+
+class Link(models.Model):
+    """A private (or shared) link to one meeting type; only the token's hash is kept."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    meeting_type = models.ForeignKey(MeetingType, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=200, blank=True, validators=[validate_one_line])
+    expires_at = models.DateTimeField(_("expires"), default=default_link_expiry)
+    single_use = models.BooleanField(_("single use"), default=False)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+
+    def __str__(self) -> str:
+        return f"link to {self.meeting_type}"
+
+    def state(self, now=None) -> "Link.State":
+        now = now or timezone.now()
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.single_use and self.used_at:
+            return self.State.USED
+        if self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+
+def new_booking_uid() -> str:
+    return f"{uuid.uuid4()}@bookwithme"
+
+
+class BookingQuerySet(models.QuerySet["Booking"]):
+    def confirmed(self) -> "BookingQuerySet":
+        return self.filter(status=Booking.Status.CONFIRMED)
+
+    def blocking(self, owner_id: int, start, end) -> "BookingQuerySet":
+        """Confirmed bookings whose blocked time (with buffers) overlaps [start, end)."""
+        return self.confirmed().filter(
+            owner_id=owner_id, blocked_start__lt=end, blocked_end__gt=start
+        )
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class CancelledBy(models.TextChoices):
+        ATTENDEE = "attendee", _("Attendee")
+        ORGANIZER = "organizer", _("Organizer")
+
+    meeting_type = models.ForeignKey(MeetingType, on_delete=models.PROTECT, related_name="bookings")
+    # The owner is the meeting type's; kept here so the database can refuse overlaps.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    blocked_start = models.DateTimeField()
+    blocked_end = models.DateTimeField()
+    attendee_name = models.CharField(_("name"), max_length=200)
+    attendee_email = models.EmailField(_("email"), max_length=254)
+    attendee_time_zone = models.CharField(_("time zone"), max_length=64)
+    attendee_language = models.CharField(_("language"), max_length=8, default="en")
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    manage_token_hash = models.CharField(max_length=64, unique=True)
+    cancel_reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    uid = models.CharField(max_length=200, unique=True, default=new_booking_uid)
+    sequence = models.PositiveIntegerField(default=0)
+    meeting_url = models.URLField(max_length=500, blank=True)
+    link = models.ForeignKey(
+        Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    idempotency_key_hash = models.CharField(max_length=64, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+    idempotency_sealed_token = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        indexes = [
+            models.Index(fields=["owner", "status", "blocked_start"]),
+            models.Index(fields=["meeting_type", "status", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="booking_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_start__lte=models.F("start"))
+                & models.Q(blocked_end__gte=models.F("end")),
+                name="booking_blocked_covers_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting_type", "idempotency_key_hash"],
+                condition=~models.Q(idempotency_key_hash=""),
+                name="booking_idempotency_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_type} with {self.attendee_name} at {self.start:%Y-%m-%d %H:%M}Z"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.CONFIRMED

@@ -1,0 +1,91 @@
+"""The built-in calendar: busy blocks an organizer adds by hand or imports from a .ics file."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from bookwithme.calendars.ical import parse_events
+from bookwithme.calendars.models import Event
+from bookwithme.calendars.recurrence import RecurrenceError, last_end
+from bookwithme.directory.models import validate_one_line
+
+MAX_EVENT_LENGTH = timedelta(days=366)
+# Events live between these years; outside them times cannot even be converted safely.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+class EventError(ValueError):
+    """An event that cannot be stored; `fields` says which input is wrong and why."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
+
+
+def add_event(
+    owner,
+    *,
+    title: str,
+    start: datetime,
+    end: datetime,
+    busy: bool = True,
+    rrule: str = "",
+    time_zone: str | None = None,
+) -> Event:
+    zone = ZoneInfo(time_zone or owner.time_zone)
+    errors: dict[str, list[str]] = {}
+    for name, value in (("start", start), ("end", end)):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            errors[name] = [f"Give a time between the years {FIRST_YEAR} and {LAST_YEAR}."]
+    try:
+        validate_one_line(title)
+    except ValidationError as e:
+        errors["title"] = e.messages
+    if errors:
+        raise EventError(errors)
+    if end <= start:
+        errors["end"] = ["The end must be after the start."]
+    elif end - start > MAX_EVENT_LENGTH:
+        errors["end"] = ["An event can last a year at most."]
+    repeats_until = None
+    if rrule and not errors:
+        try:
+            repeats_until = last_end(rrule, start, end, zone)
+        except RecurrenceError as e:
+            errors["rrule"] = [str(e)]
+    if errors:
+        raise EventError(errors)
+    return Event.objects.create(
+        owner=owner,
+        title=title.strip(),
+        start=start.astimezone(UTC),
+        end=end.astimezone(UTC),
+        busy=busy,
+        rrule=rrule.strip().removeprefix("RRULE:"),
+        time_zone=zone.key,
+        repeats_until=repeats_until,
+    )
+
+
+def import_ics(owner, data: bytes | str) -> int:
+    """Import the VEVENTs of a .ics document; an event with a known UID is replaced."""
+    parsed = parse_events(data, ZoneInfo(owner.time_zone))
+    with transaction.atomic():
+        for p in parsed:
+            values = {
+                "title": p.title,
+                "start": p.start,
+                "end": p.end,
+                "busy": p.busy,
+                "time_zone": p.time_zone,
+                "rrule": p.rrule,
+                "exdates": [d.isoformat() for d in p.exdates],
+                "repeats_until": p.repeats_until,
+            }
+            if p.uid:
+                Event.objects.update_or_create(owner=owner, uid=p.uid, defaults=values)
+            else:
+                Event.objects.create(owner=owner, **values)
+    return len(parsed)

@@ -1,0 +1,126 @@
+"""`bookwithme demo`: a demo organization, an admin and an organizer ready to be booked.
+
+Running it again reuses what exists and changes none of it, except that it resets the two
+demo passwords (so the printed logins work) and makes a fresh private link and API token:
+their earlier tokens are stored as hashes only and cannot be printed again.
+"""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from bookwithme.booking.models import MeetingType, WorkingHours
+from bookwithme.booking.services import create_link
+from bookwithme.directory.models import Organization, Person
+from bookwithme.management.commands.token import create_api_token
+
+DOMAIN = "demo.example"
+# Known on purpose: the demo prints them, and nothing but demo data sits behind them.
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@demo.example", "demo-admin"
+ALEX_EMAIL, ALEX_PASSWORD = "alex@demo.example", "demo-alex"
+ALEX_SLUG = "alex"
+_MORNING_AND_AFTERNOON = [["09:00", "12:00"], ["13:00", "17:30"]]
+WEEKLY = {day: _MORNING_AND_AFTERNOON for day in ("mon", "tue", "wed", "thu", "fri")}
+MEETING_TYPES = [
+    {
+        "slug": "intro",
+        "title": "Intro call",
+        "description": "A quick first call to see how I can help.",
+        "duration_minutes": 15,
+        "online_meeting": True,
+    },
+    {
+        "slug": "review",
+        "title": "Project review",
+        "description": "We go through your project together and agree on next steps.",
+        "duration_minutes": 45,
+        "buffer_after_minutes": 15,
+        "questions": [
+            {
+                "id": "topic",
+                "label": "What would you like to discuss?",
+                "kind": "long_text",
+                "required": False,
+            }
+        ],
+    },
+    {
+        "slug": "consulting",
+        "title": "Consulting session",
+        "description": "An hour of focused work on your question, by invitation.",
+        "duration_minutes": 60,
+        "visibility": MeetingType.Visibility.PRIVATE,
+    },
+]
+
+
+def migrate_if_needed() -> None:
+    # `demo` is often the first command run on a fresh data dir.
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def demo_person(email: str, password: str, organization: Organization, **fields) -> Person:
+    person = Person.objects.filter(email=email).first()
+    if person is None:
+        person = Person.objects.create_user(email, password, organization=organization, **fields)
+    else:
+        person.set_password(password)
+        person.save(update_fields=["password"])
+    return person
+
+
+def demo_meeting_type(owner: Person, fields: dict) -> MeetingType:
+    existing = MeetingType.objects.live().filter(owner=owner, slug=fields["slug"]).first()
+    if existing is not None:
+        return existing
+    return MeetingType.objects.create(owner=owner, **fields)
+
+
+class Command(BaseCommand):
+    help = "Create a demo organization, an admin and an organizer; print logins and URLs."
+
+    def handle(self, **options):
+        migrate_if_needed()
+        squatter = Person.objects.filter(page_slug=ALEX_SLUG).exclude(email=ALEX_EMAIL).first()
+        if squatter is not None:
+            raise CommandError(
+                f"The page address /{ALEX_SLUG} already belongs to {squatter.email}."
+            )
+        with transaction.atomic():
+            org, _ = Organization.objects.get_or_create(domain=DOMAIN, defaults={"name": "Demo"})
+            demo_person(
+                ADMIN_EMAIL,
+                ADMIN_PASSWORD,
+                org,
+                name="Demo Admin",
+                is_staff=True,
+                is_superuser=True,
+            )
+            alex = demo_person(
+                ALEX_EMAIL,
+                ALEX_PASSWORD,
+                org,
+                name="Alex Martin",
+                time_zone="Europe/Paris",
+                page_slug=ALEX_SLUG,
+            )
+            WorkingHours.objects.get_or_create(person=alex, defaults={"weekly": WEEKLY})
+            types = {fields["slug"]: demo_meeting_type(alex, fields) for fields in MEETING_TYPES}
+            _, link_token = create_link(types["consulting"], expires_in_days=90, single_use=False)
+            api_token = create_api_token(alex)
+
+        base_url = settings.BOOKWITHME_BASE_URL.rstrip("/")
+        for line in (
+            f"Demo organization: {org.name} ({org.domain})",
+            f"Admin:        {ADMIN_EMAIL}  password: {ADMIN_PASSWORD}  ({base_url}/admin/)",
+            f"Organizer:    {ALEX_EMAIL}  password: {ALEX_PASSWORD}",
+            f"Page:         {base_url}/{alex.page_slug}",
+            f"Private link: {base_url}/l/{link_token}  ({types['consulting'].title}, 90 days)",
+            f"API token:    {api_token}  (acts for {ALEX_EMAIL})",
+        ):
+            self.stdout.write(line)

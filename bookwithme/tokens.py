@@ -1,0 +1,46 @@
+"""Secrets that travel in links and headers: made by `secrets`, stored only as hashes.
+
+A leaked database then holds no working link, manage token or API token.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+
+
+def new_token(prefix: str = "") -> tuple[str, str]:
+    """A fresh random token and the hash to store for it."""
+    token = prefix + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _pad(purpose: str, key: str, length: int) -> bytes:
+    stream = b""
+    counter = 0
+    while len(stream) < length:
+        msg = f"{purpose}:{counter}:{key}".encode()
+        stream += hmac.new(settings.SECRET_KEY.encode(), msg, hashlib.sha256).digest()
+        counter += 1
+    return stream[:length]
+
+
+def seal(secret: str, *, purpose: str, key: str) -> str:
+    """`secret` encrypted under a one-time pad derived from the secret key and `key`.
+
+    Used to hand a manage token back to a client that repeats a request with the same
+    Idempotency-Key: only that client knows the key, and the database holds its hash only, so a
+    leaked database cannot open what is sealed here.
+    """
+    data = secret.encode()
+    return bytes(a ^ b for a, b in zip(data, _pad(purpose, key, len(data)), strict=True)).hex()
+
+
+def unseal(sealed: str, *, purpose: str, key: str) -> str:
+    data = bytes.fromhex(sealed)
+    return bytes(a ^ b for a, b in zip(data, _pad(purpose, key, len(data)), strict=True)).decode()

@@ -1,0 +1,31 @@
+"""The public HTML pages; included last at the root, after `api/v1/`, `admin/` and `healthz`.
+
+`l/` and `manage/` come before the page routes, whose slugs would otherwise take them. A page
+slug never matches a reserved word, so `/admin` still falls through to APPEND_SLASH's redirect
+to `/admin/` instead of becoming a missing page.
+"""
+
+from django.urls import path, register_converter
+from django.urls.converters import SlugConverter
+
+from bookwithme.directory.models import RESERVED_SLUGS
+from bookwithme.web import pages
+
+
+class PageSlugConverter(SlugConverter):
+    def to_python(self, value: str) -> str:
+        if value.lower() in RESERVED_SLUGS:
+            raise ValueError(value)  # no match: the URL resolver tries the next route
+        return value
+
+
+register_converter(PageSlugConverter, "page")
+
+app_name = "web"
+
+urlpatterns = [
+    path("l/<str:token>", pages.link_page, name="link"),
+    path("manage/<str:token>", pages.manage_page, name="manage"),
+    path("<page:page_slug>", pages.person_page, name="person"),
+    path("<page:page_slug>/<slug:type_slug>", pages.meeting_type_page, name="meeting_type"),
+]

@@ -1,0 +1,69 @@
+"""Small makers for tests: an organization, a person with a token, a meeting type."""
+
+import itertools
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+
+from bookwithme.booking import services
+from bookwithme.booking.meeting_types import apply_changes
+from bookwithme.booking.models import MeetingType, WorkingHours
+from bookwithme.directory.models import ApiToken, Organization
+from bookwithme.tokens import new_token
+
+_seq = itertools.count(1)
+
+# A Monday, before the working day starts in Paris; tests freeze time here unless they say.
+NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+
+
+def make_org(name: str = "Acme", domain: str | None = None) -> Organization:
+    n = next(_seq)
+    return Organization.objects.create(name=name, domain=domain or f"org{n}.example")
+
+
+def make_person(
+    *,
+    org: Organization | None = None,
+    name: str = "Alex Martin",
+    email: str | None = None,
+    time_zone: str = "Europe/Paris",
+    page_slug: str | None = None,
+    weekly: dict | None = None,
+    overrides: list | None = None,
+):
+    n = next(_seq)
+    person = get_user_model().objects.create_user(
+        email or f"person{n}@example.org",
+        "pw-" + str(n),
+        name=name,
+        organization=org or make_org(),
+        time_zone=time_zone,
+        page_slug=page_slug or f"person{n}",
+    )
+    WorkingHours.objects.create(
+        person=person,
+        **({"weekly": weekly} if weekly is not None else {}),
+        overrides=overrides or [],
+    )
+    return person
+
+
+def make_token(person, app: str = "PersonalBookings") -> str:
+    token, token_hash = new_token(prefix="bwm_")
+    ApiToken.objects.create(person=person, app=app, token_hash=token_hash)
+    return token
+
+
+def make_type(owner, **fields) -> MeetingType:
+    data = {"title": "Intro call", "duration_minutes": 30, "min_notice_minutes": 0}
+    data.update(fields)
+    return apply_changes(MeetingType(owner=owner), data)
+
+
+def make_link(meeting_type, **options) -> str:
+    return services.create_link(meeting_type, **options)[1]
+
+
+def auth(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
