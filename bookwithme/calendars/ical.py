@@ -116,8 +116,10 @@ def parse_events(data: bytes | str, tz: ZoneInfo) -> list[ParsedEvent]:
         raise IcalError("the calendar is larger than 10 MB")
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
-    except Exception as e:
+    except Exception as e:  # icalendar raises ValueError and others on garbage
         raise IcalError(f"not an iCalendar document: {e}") from None
+    if not any(c.name == "VCALENDAR" for c in calendars):
+        raise IcalError("not an iCalendar document: no complete VCALENDAR in it")
     events: list[ParsedEvent] = []
     moved: dict[str, list[datetime]] = {}
     for calendar in calendars:

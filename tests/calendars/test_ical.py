@@ -1,0 +1,113 @@
+"""Reading .ics into busy blocks: the cases calendars really send."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bookwithme.calendars.ical import IcalError, parse_events
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def calendar(*events: str) -> str:
+    body = "".join(f"BEGIN:VEVENT\r\n{e.strip()}\r\nEND:VEVENT\r\n" for e in events)
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{body}END:VCALENDAR\r\n"
+
+
+def one(*lines: str):
+    (event,) = parse_events(calendar("\r\n".join(lines)), PARIS)
+    return event
+
+
+def test_a_zoned_event():
+    e = one(
+        "UID:a",
+        "SUMMARY:Dentist",
+        "DTSTART;TZID=Europe/Paris:20260602T100000",
+        "DTEND;TZID=Europe/Paris:20260602T110000",
+    )
+    assert (e.uid, e.title, e.busy) == ("a", "Dentist", True)
+    assert e.start == datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    assert e.end == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+    assert e.time_zone == "Europe/Paris"
+
+
+def test_a_floating_time_is_the_owners():
+    e = one("UID:f", "DTSTART:20260602T100000", "DTEND:20260602T103000")
+    assert e.start == datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    assert e.time_zone == "Europe/Paris"
+
+
+def test_an_all_day_event_covers_the_owners_whole_local_day():
+    e = one("UID:d", "DTSTART;VALUE=DATE:20260602", "DTEND;VALUE=DATE:20260604")
+    assert e.start == datetime(2026, 6, 1, 22, 0, tzinfo=UTC)
+    assert e.end == datetime(2026, 6, 3, 22, 0, tzinfo=UTC)
+
+
+def test_an_all_day_event_without_an_end_lasts_one_day():
+    e = one("UID:d", "DTSTART;VALUE=DATE:20260602")
+    assert e.end - e.start == timedelta(days=1)
+
+
+def test_a_duration_instead_of_an_end():
+    e = one("UID:p", "DTSTART:20260602T080000Z", "DURATION:PT45M")
+    assert e.end - e.start == timedelta(minutes=45)
+
+
+def test_transparent_events_are_free():
+    assert (
+        one(
+            "UID:t", "DTSTART:20260602T080000Z", "DTEND:20260602T090000Z", "TRANSP:TRANSPARENT"
+        ).busy
+        is False
+    )
+
+
+def test_cancelled_events_and_moments_are_nothing():
+    text = calendar(
+        "UID:c\r\nSTATUS:CANCELLED\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z",
+        "UID:m\r\nDTSTART:20260602T080000Z",
+    )
+    assert parse_events(text, PARIS) == []
+
+
+def test_a_moved_occurrence_is_its_own_event_and_excluded_from_the_series():
+    text = calendar(
+        "UID:s\r\nDTSTART;TZID=Europe/Paris:20260601T090000\r\n"
+        "DTEND;TZID=Europe/Paris:20260601T100000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n"
+        "EXDATE;TZID=Europe/Paris:20260608T090000",
+        "UID:s\r\nRECURRENCE-ID;TZID=Europe/Paris:20260615T090000\r\n"
+        "DTSTART;TZID=Europe/Paris:20260615T140000\r\nDTEND;TZID=Europe/Paris:20260615T150000",
+    )
+    series, moved = parse_events(text, PARIS)
+    assert series.rrule == "FREQ=WEEKLY;COUNT=4"
+    assert sorted(series.exdates) == [
+        datetime(2026, 6, 8, 7, 0, tzinfo=UTC),
+        datetime(2026, 6, 15, 7, 0, tzinfo=UTC),
+    ]
+    assert series.repeats_until == datetime(2026, 6, 22, 8, 0, tzinfo=UTC)
+    assert moved.uid == "s/2026-06-15T07:00:00+00:00"
+    assert moved.start == datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    assert moved.rrule == ""
+
+
+def test_one_broken_event_is_skipped_and_the_rest_kept(caplog):
+    text = calendar(
+        "UID:ok\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z",
+        "UID:bad\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z\r\nRRULE:FREQ=SECONDLY",
+        "UID:nostart\r\nSUMMARY:no start",
+    )
+    assert [e.uid for e in parse_events(text, PARIS)] == ["ok"]
+    assert "skipped an event" in caplog.text
+
+
+def test_control_characters_in_titles_are_dropped():
+    e = one("UID:x", "SUMMARY:a\\nb", "DTSTART:20260602T080000Z", "DTEND:20260602T090000Z")
+    assert e.title == "a b"
+
+
+@pytest.mark.parametrize("text", ["garbage", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n", ""])
+def test_text_that_is_not_icalendar_is_refused(text):
+    with pytest.raises(IcalError):
+        parse_events(text, PARIS)
