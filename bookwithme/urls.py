@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from bookwithme.api.urls import api
+from bookwithme.web import feeds as web_feeds
 from bookwithme.web import views as web_views
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("freebusy/<slug:page_slug>.ics", web_feeds.freebusy, name="freebusy"),
     path("", include("bookwithme.web.urls")),
 ]

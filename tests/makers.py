@@ -31,6 +31,7 @@ def make_person(
     page_slug: str | None = None,
     weekly: dict | None = None,
     overrides: list | None = None,
+    has_licence: bool = True,
 ):
     n = next(_seq)
     person = get_user_model().objects.create_user(
@@ -40,6 +41,7 @@ def make_person(
         organization=org or make_org(),
         time_zone=time_zone,
         page_slug=page_slug or f"person{n}",
+        has_licence=has_licence,
     )
     WorkingHours.objects.create(
         person=person,

@@ -38,6 +38,7 @@ from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.calendars.events import add_event, import_ics
 from bookwithme.calendars.models import Event
 from bookwithme.directory.models import available_time_zones, update_profile
+from bookwithme.directory.policy import page_decision
 
 router = Router(auth=TokenAuth(), tags=["organizer"])
 ERRORS = {401: Error, 404: Error, 409: Error, 422: Error}
@@ -56,6 +57,7 @@ def own_type(request: HttpRequest, type_id: int) -> MeetingType:
 @router.get("/me", response={200: MeOut, **ERRORS})
 def get_me(request: HttpRequest):
     person = me(request)
+    decision = page_decision(person)
     return {
         "email": person.email,
         "name": person.name,
@@ -64,8 +66,8 @@ def get_me(request: HttpRequest):
         "page_url": present.page_url(person),
         "page_published": person.page_published,
         "language": person.language,
-        "enabled": True,
-        "disabled_reason": None,
+        "enabled": decision.allowed,
+        "disabled_reason": decision.reason,
     }
 
 
@@ -127,6 +129,8 @@ def create_event(request: HttpRequest, payload: EventIn):
         busy=payload.busy,
         rrule=payload.rrule or "",
         time_zone=payload.time_zone,
+        location=payload.location,
+        description=payload.description,
     )
     return Status(201, {"id": event.pk})
 

@@ -71,6 +71,8 @@ class WorkingHoursIO(In):
 
 class EventIn(In):
     title: str = Field("", max_length=500)
+    location: str = Field("", max_length=500)
+    description: str = Field("", max_length=5000)
     start: AwareDatetime
     end: AwareDatetime
     busy: bool = True
@@ -81,6 +83,8 @@ class EventIn(In):
 class EventOut(Schema):
     id: int
     title: str
+    location: str
+    description: str
     start: datetime
     end: datetime
     busy: bool

@@ -4,6 +4,7 @@ Pages and the API both come through here, so a switched-off page, a private type
 or spent link answer the same way everywhere.
 """
 
+import json
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -11,14 +12,19 @@ from django.db import connection
 
 from bookwithme.booking.errors import LinkExpired, LinkUsed, NotFound, PageUnavailable
 from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.directory.policy import Settings, decide, page_decision
 from bookwithme.tokens import hash_token
 
 MAX_TOKEN_LENGTH = 200
 
 
 def check_page(person) -> None:
-    """Refuse with `PageUnavailable` when the person's page may not be shown now."""
+    """Refuse with `PageUnavailable` when the person's page may not be shown now: switched
+    off by its owner, or refused by the access rules (`directory.policy`). Visitors get the
+    same plain message whatever the reason; the owner sees the reason in `/api/v1/me`."""
     if not person.is_active or not person.page_published:
+        raise PageUnavailable()
+    if not page_decision(person).allowed:
         raise PageUnavailable()
 
 
@@ -31,7 +37,12 @@ def _address(value: str) -> str:
 
 def page_owner(page_slug: str):
     page_slug = _address(page_slug)
-    person = get_user_model().objects.filter(page_slug=page_slug.lower()).first()
+    person = (
+        get_user_model()
+        .objects.select_related("organization")
+        .filter(page_slug=page_slug.lower())
+        .first()
+    )
     if person is None:
         raise NotFound()
     check_page(person)
@@ -44,7 +55,7 @@ def public_type(page_slug: str, type_slug: str) -> MeetingType:
     page_slug, type_slug = _address(page_slug), _address(type_slug)
     mt = (
         MeetingType.objects.public()
-        .select_related("owner")
+        .select_related("owner__organization")
         .filter(owner__page_slug=page_slug.lower(), slug=type_slug)
         .first()
     )
@@ -70,10 +81,24 @@ class TypeHead(NamedTuple):
 # compilation, which costs more than the query itself. `available` mirrors `check_page`.
 _HEAD_SQL = """
 SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
-       p.is_active, p.page_published
-FROM booking_meetingtype mt JOIN directory_person p ON p.id = mt.owner_id
+       p.is_active, p.page_published, p.has_licence, o.anonymous_sharing,
+       o.calendar_api_enabled, o.app_access_policy, o.app_allow_list, o.app_block_list,
+       p.calendar_api_enabled, p.app_access_policy, p.app_allow_list, p.app_block_list
+FROM booking_meetingtype mt
+JOIN directory_person p ON p.id = mt.owner_id
+JOIN directory_organization o ON o.id = p.organization_id
 WHERE p.page_slug = %s AND mt.slug = %s AND mt.deleted_at IS NULL AND mt.visibility = 'public'
 """
+
+
+def _json_list(value) -> list:
+    # PostgreSQL's driver decodes JSON columns; SQLite hands back their text.
+    return json.loads(value) if isinstance(value, str) else (value or [])
+
+
+def _settings(enabled, policy, allow, block) -> Settings:
+    enabled = None if enabled is None else bool(enabled)
+    return Settings(enabled, policy, _json_list(allow), _json_list(block))
 
 
 def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
@@ -85,8 +110,15 @@ def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    type_id, version, tz, notice, horizon, active, published = row
-    return TypeHead(type_id, version, tz, notice, horizon, bool(active and published))
+    type_id, version, tz, notice, horizon, active, published, licence, sharing = row[:9]
+    decision = decide(
+        has_licence=bool(licence),
+        organization=_settings(*row[9:13]),
+        mailbox=_settings(*row[13:17]),
+        anonymous_sharing=sharing,
+    )
+    available = bool(active and published) and decision.allowed
+    return TypeHead(type_id, version, tz, notice, horizon, available)
 
 
 def link_for(token: str, *, allow_spent: bool = False) -> Link:
@@ -116,7 +148,7 @@ def booking_for(manage_token: str) -> Booking:
     if not manage_token or len(manage_token) > MAX_TOKEN_LENGTH:
         raise NotFound()
     booking = (
-        Booking.objects.select_related("meeting_type", "owner")
+        Booking.objects.select_related("meeting_type", "owner__organization")
         .filter(manage_token_hash=hash_token(manage_token))
         .first()
     )

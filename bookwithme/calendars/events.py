@@ -9,7 +9,7 @@ from django.db import transaction
 from bookwithme.calendars.ical import parse_events
 from bookwithme.calendars.models import Event
 from bookwithme.calendars.recurrence import RecurrenceError, last_end
-from bookwithme.directory.models import validate_one_line
+from bookwithme.directory.models import validate_one_line, validate_text
 
 MAX_EVENT_LENGTH = timedelta(days=366)
 # Events live between these years; outside them times cannot even be converted safely.
@@ -33,16 +33,23 @@ def add_event(
     busy: bool = True,
     rrule: str = "",
     time_zone: str | None = None,
+    location: str = "",
+    description: str = "",
 ) -> Event:
     zone = ZoneInfo(time_zone or owner.time_zone)
     errors: dict[str, list[str]] = {}
     for name, value in (("start", start), ("end", end)):
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
             errors[name] = [f"Give a time between the years {FIRST_YEAR} and {LAST_YEAR}."]
-    try:
-        validate_one_line(title)
-    except ValidationError as e:
-        errors["title"] = e.messages
+    for name, value, check in (
+        ("title", title, validate_one_line),
+        ("location", location, validate_one_line),
+        ("description", description, validate_text),
+    ):
+        try:
+            check(value)
+        except ValidationError as e:
+            errors[name] = e.messages
     if errors:
         raise EventError(errors)
     if end <= start:
@@ -60,6 +67,8 @@ def add_event(
     return Event.objects.create(
         owner=owner,
         title=title.strip(),
+        location=location.strip(),
+        description=description.strip(),
         start=start.astimezone(UTC),
         end=end.astimezone(UTC),
         busy=busy,
@@ -76,6 +85,8 @@ def import_ics(owner, data: bytes | str) -> int:
         for p in parsed:
             values = {
                 "title": p.title,
+                "location": p.location,
+                "description": p.description,
                 "start": p.start,
                 "end": p.end,
                 "busy": p.busy,

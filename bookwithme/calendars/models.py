@@ -17,6 +17,8 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events"
     )
     title = models.CharField(_("title"), max_length=500, blank=True)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     busy = models.BooleanField(_("busy"), default=True)

@@ -86,9 +86,47 @@ def validate_page_slug(value: str) -> None:
         )
 
 
-class Organization(models.Model):
+class AppAccessPolicy(models.TextChoices):
+    UNSET = "", _("Unset (every app allowed)")
+    ALLOW_LIST = "EnforceAllowList", "EnforceAllowList"
+    BLOCK_LIST = "EnforceBlockList", "EnforceBlockList"
+
+
+class AnonymousSharing(models.TextChoices):
+    NONE = "none", _("None")
+    SIMPLE = "Simple", _("Simple: free/busy times")
+    DETAIL = "Detail", _("Detail: times, subject, location")
+    REVIEWER = "Reviewer", _("Reviewer: everything")
+
+
+class AccessSettings(models.Model):
+    """Whether apps may reach calendars: the organization's, then each person's (mailbox).
+
+    `calendar_api_enabled` None means unset, which counts as enabled. The app lists hold app
+    names such as `PersonalBookings` (the booking page itself).
+    """
+
+    calendar_api_enabled = models.BooleanField(_("calendar API enabled"), null=True, blank=True)
+    app_access_policy = models.CharField(
+        _("app access policy"), max_length=20, choices=AppAccessPolicy.choices, blank=True
+    )
+    app_allow_list = models.JSONField(_("app allow list"), default=list, blank=True)
+    app_block_list = models.JSONField(_("app block list"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(AccessSettings):
     name = models.CharField(_("name"), max_length=200)
     domain = models.CharField(_("domain"), max_length=253, unique=True)
+    # Simple, the least that lets booking pages work, is where a new organization starts.
+    anonymous_sharing = models.CharField(
+        _("anonymous free/busy sharing"),
+        max_length=10,
+        choices=AnonymousSharing.choices,
+        default=AnonymousSharing.SIMPLE,
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -116,7 +154,7 @@ class PersonManager(BaseUserManager["Person"]):
         return self.create_user(email, password, **fields)
 
 
-class Person(AbstractBaseUser, PermissionsMixin):
+class Person(AbstractBaseUser, PermissionsMixin, AccessSettings):
     email = models.EmailField(_("email"), unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True, validators=[validate_one_line])
     organization = models.ForeignKey(
@@ -146,6 +184,13 @@ class Person(AbstractBaseUser, PermissionsMixin):
     # Raised with every change to this person's busy time or hours (same transaction), so a
     # cached answer about their availability is known stale by its key alone.
     availability_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The booking service plan; without it there is no page (the first access rule).
+    has_licence = models.BooleanField(_("booking licence"), default=False)
+    is_org_admin = models.BooleanField(
+        _("organization admin"),
+        default=False,
+        help_text=_("Manages the people, licences and settings of their own organization."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -221,3 +266,25 @@ def update_profile(person: Person, changes: dict) -> Person:
     person.full_clean(exclude=["password", "email", "organization"])
     person.save()
     return person
+
+
+class AuditEntry(models.Model):
+    """One change to an access setting, licence or sharing policy: who, what, before, after."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    actor = models.CharField(_("by"), max_length=300)
+    target = models.CharField(_("on"), max_length=300)
+    setting = models.CharField(_("setting"), max_length=100)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.target} {self.setting}"

@@ -16,6 +16,7 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 def make_person(slug: str = "alex", name: str = "Alex Martin", **fields) -> Person:
     org, _ = Organization.objects.get_or_create(domain="acme.test", defaults={"name": "Acme"})
+    fields.setdefault("has_licence", True)
     return Person.objects.create_user(
         f"{slug}@acme.test", None, name=name, page_slug=slug, organization=org, **fields
     )

@@ -100,12 +100,14 @@ class Command(BaseCommand):
                 name="Demo Admin",
                 is_staff=True,
                 is_superuser=True,
+                is_org_admin=True,
             )
             alex = demo_person(
                 ALEX_EMAIL,
                 ALEX_PASSWORD,
                 org,
                 name="Alex Martin",
+                has_licence=True,
                 time_zone="Europe/Paris",
                 page_slug=ALEX_SLUG,
             )

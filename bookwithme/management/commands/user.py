@@ -116,8 +116,6 @@ class Command(BaseCommand):
                 validate_password(password)
             except ValidationError as e:
                 raise CommandError("The password is refused: " + " ".join(e.messages)) from None
-        # --no-licence is accepted but stores nothing yet: licences arrive with the booking
-        # service plan, and until then everyone may book.
         try:
             with transaction.atomic():
                 person = Person.objects.create_user(
@@ -127,7 +125,9 @@ class Command(BaseCommand):
                     organization=organization,
                     time_zone=time_zone,
                     page_slug=unique_page_slug(name, email.partition("@")[0]),
-                    # Stands for the organization-admin role until that role has a model.
+                    has_licence=not no_licence,
+                    # Organization admins use the Django admin, scoped to their organization.
+                    is_org_admin=admin,
                     is_staff=admin,
                 )
                 WorkingHours.objects.create(person=person)
