@@ -11,7 +11,16 @@ import sys
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bookwithme.settings")
     from django.core.management import execute_from_command_line
+    from django.core.management.base import CommandParser
 
+    def one_line_error(parser: CommandParser, message: str) -> None:
+        # A refused command says so in one line on stderr (argparse would add its usage).
+        if getattr(parser, "called_from_command_line", False):
+            parser.exit(2, f"{parser.prog}: {message} (see --help)\n")
+        original_error(parser, message)
+
+    original_error = CommandParser.error
+    CommandParser.error = one_line_error  # type: ignore[method-assign]
     execute_from_command_line(["bookwithme", *sys.argv[1:]])
 
 

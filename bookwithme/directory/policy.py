@@ -63,12 +63,19 @@ class Decision:
 ALLOWED = Decision(True)
 
 
+def _names(apps) -> set[str]:
+    # App names compare without regard to case, as the reference product's lists do.
+    return {app.casefold() for app in apps}
+
+
 def _level(settings: Settings, app: str, prefix: str) -> Decision:
     if settings.calendar_api_enabled is False:
         return Decision(False, f"{prefix}_calendar_api_disabled")
-    if settings.app_access_policy == "EnforceAllowList" and app not in settings.app_allow_list:
+    key = app.casefold()
+    policy = settings.app_access_policy
+    if policy == "EnforceAllowList" and key not in _names(settings.app_allow_list):
         return Decision(False, f"{prefix}_app_not_allowed")
-    if settings.app_access_policy == "EnforceBlockList" and app in settings.app_block_list:
+    if policy == "EnforceBlockList" and key in _names(settings.app_block_list):
         return Decision(False, f"{prefix}_app_blocked")
     return ALLOWED
 

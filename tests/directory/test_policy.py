@@ -89,12 +89,13 @@ def test_an_app_with_a_token_is_not_held_to_anonymous_sharing():
     assert decision.allowed
 
 
-def test_lists_name_apps_exactly():
+def test_lists_name_apps_without_regard_to_case():
     allow = Settings(None, "EnforceAllowList", ["personalbookings"], [])
-    decision = decide(
-        has_licence=True,
-        organization=allow,
-        mailbox=Settings(None, "", [], []),
-        anonymous_sharing="Simple",
-    )
-    assert decision.reason == "org_app_not_allowed"
+    block = Settings(None, "EnforceBlockList", [], ["PERSONALBOOKINGS"])
+    open_ = Settings(None, "", [], [])
+    assert decide(
+        has_licence=True, organization=allow, mailbox=open_, anonymous_sharing="Simple"
+    ).allowed
+    assert (
+        decide(has_licence=True, organization=open_, mailbox=block, anonymous_sharing="Simple")
+    ).reason == "mailbox_app_blocked"
