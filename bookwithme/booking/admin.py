@@ -1,0 +1,127 @@
+"""Meeting types, links and bookings in the admin, scoped to the organization of their owner.
+
+Links and bookings are made by the app, never here: a link's token is shown once to its
+creator and a booking's manage token only to its attendee, so the admin holds neither.
+Bookings change through `services` (which tells the attendee), so here they are read-only.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.directory.admin import OrgScopedAdmin
+
+
+@admin.register(MeetingType)
+class MeetingTypeAdmin(OrgScopedAdmin):
+    org_path = "owner__organization"
+    choice_scopes = {"owner": "organization"}
+    list_display = ("title", "owner", "slug", "duration_minutes", "visibility", "is_live")
+    list_filter = ("visibility", "location_kind")
+    list_select_related = ("owner",)
+    search_fields = ("title", "slug", "owner__email", "owner__name")
+    ordering = ("owner__email", "title")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("owner", "title", "slug", "description", "duration_minutes")}),
+        (
+            _("Where"),
+            {"fields": ("visibility", "location_kind", "location_value", "online_meeting")},
+        ),
+        (
+            _("When"),
+            {
+                "fields": (
+                    "hours",
+                    "buffer_before_minutes",
+                    "buffer_after_minutes",
+                    "min_notice_minutes",
+                    "horizon_days",
+                    "slot_step_minutes",
+                    "daily_limit",
+                )
+            },
+        ),
+        (_("Booking form"), {"fields": ("questions", "reminder_minutes_before")}),
+        (_("Dates"), {"fields": ("created_at", "updated_at", "deleted_at")}),
+    )
+
+    @admin.display(boolean=True, description=_("live"), ordering="deleted_at")
+    def is_live(self, obj: MeetingType) -> bool:
+        return obj.deleted_at is None
+
+
+@admin.register(Link)
+class LinkAdmin(OrgScopedAdmin):
+    org_path = "meeting_type__owner__organization"
+    list_display = ("meeting_type", "owner", "label", "state", "expires_at", "single_use")
+    list_filter = ("single_use",)
+    list_select_related = ("meeting_type__owner",)
+    search_fields = ("label", "meeting_type__title", "meeting_type__owner__email")
+    ordering = ("-created_at",)
+    fields = (
+        "meeting_type",
+        "label",
+        "expires_at",
+        "single_use",
+        "used_at",
+        "revoked_at",
+        "token_hash",
+        "created_at",
+    )
+    readonly_fields = ("meeting_type", "used_at", "token_hash", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # only the app makes links: it shows the token once, to their owner
+
+    @admin.display(description=_("owner"), ordering="meeting_type__owner__email")
+    def owner(self, obj: Link):
+        return obj.meeting_type.owner
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Link) -> str:
+        return obj.state().label
+
+
+@admin.register(Booking)
+class BookingAdmin(OrgScopedAdmin):
+    org_path = "owner__organization"
+    read_only = True
+    hidden_fields = (
+        "manage_token_hash",
+        "idempotency_key_hash",
+        "idempotency_fingerprint",
+        "idempotency_sealed_token",
+    )
+    list_display = ("meeting_type", "owner", "start", "status", "attendee")
+    list_filter = ("status",)
+    list_select_related = ("meeting_type", "owner")
+    search_fields = ("attendee_name", "attendee_email", "meeting_type__title", "owner__email")
+    date_hierarchy = "start"
+    ordering = ("-start",)
+    fields = (
+        "meeting_type",
+        "owner",
+        "start",
+        "end",
+        "status",
+        "attendee_name",
+        "attendee_email",
+        "attendee_time_zone",
+        "attendee_language",
+        "notes",
+        "answers",
+        "meeting_url",
+        "link",
+        "cancelled_by",
+        "cancelled_at",
+        "cancel_reason",
+        "uid",
+        "sequence",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description=_("attendee"), ordering="attendee_name")
+    def attendee(self, obj: Booking) -> str:
+        return f"{obj.attendee_name} <{obj.attendee_email}>"
