@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _owner_changed(sender, instance, **kwargs):
@@ -13,6 +13,9 @@ class BookingConfig(AppConfig):
     label = "booking"
 
     def ready(self):
+        from bookwithme.booking.overlap import ensure_triggers
+
+        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="booking-triggers")
         # Any saved or deleted booking, working hours or meeting type outdates the owner's
         # cached slots.
         for model in ("Booking", "WorkingHours", "MeetingType"):
