@@ -9,9 +9,16 @@ PYTHON := $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
+MO := bookwithme/locale/fr/LC_MESSAGES/django.mo
+
 .PHONY: install run test lint bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
+
+# French: compiled from the committed .po (GNU gettext's msgfmt).
+$(MO): bookwithme/locale/fr/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { echo "make: msgfmt not found; install gettext (apt-get install -y gettext)" >&2; exit 1; }
+	msgfmt --check-format -o $@ $<
 
 $(STAMP): pyproject.toml requirements/dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "make: no Python >= 3.12 found; install one (e.g. 'pyenv install 3.12') and retry." >&2; exit 1; fi

@@ -36,9 +36,9 @@ from bookwithme.booking.availability import (
     within_bounds,
 )
 from bookwithme.booking.errors import BookingCancelled, NotFound
-from bookwithme.booking.ics import booking_calendar
 from bookwithme.booking.models import Booking, Link, MeetingType
 from bookwithme.directory.models import available_time_zones
+from bookwithme.notify.itip import invitation
 
 router = Router(tags=["public"])
 ERRORS = {404: Error, 409: Error, 410: Error, 422: Error}
@@ -257,7 +257,8 @@ def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = N
 @router.get("/manage/{token}/ics", response={404: Error})
 def manage_ics(request: HttpRequest, token: str):
     booking = access.booking_for(token)
-    body = booking_calendar(booking, manage_url=present.url(f"/manage/{token}"))
+    method = "PUBLISH" if booking.is_active else "CANCEL"
+    body = invitation(booking, method=method, manage_url=present.url(f"/manage/{token}"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="booking.ics"'
     return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookwithme import slots
 from bookwithme.directory.models import validate_one_line, validate_text
+from bookwithme.tokens import unseal
 
 DEFAULT_WEEKLY = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 LINK_DEFAULT_DAYS = 90
@@ -334,6 +335,9 @@ class Booking(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
     )
     manage_token_hash = models.CharField(max_length=64, unique=True)
+    # The manage token sealed under the secret key, for the emails sent later by tasks to carry
+    # the attendee's manage link; a leaked database alone cannot open it.
+    manage_token_sealed = models.CharField(max_length=200, blank=True)
     cancel_reason = models.TextField(_("reason"), max_length=2000, blank=True)
     cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -380,3 +384,9 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.CONFIRMED
+
+    def manage_token(self) -> str:
+        """The attendee's manage token in clear (for their emails); "" when not kept."""
+        if not self.manage_token_sealed:
+            return ""
+        return unseal(self.manage_token_sealed, purpose="manage", key=self.uid)

@@ -30,7 +30,7 @@ from bookwithme.booking.errors import (
     SlotUnavailable,
 )
 from bookwithme.booking.meetings import meeting_url_for
-from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.booking.models import Booking, Link, MeetingType, new_booking_uid
 from bookwithme.directory.models import available_time_zones
 from bookwithme.tokens import hash_token, new_token, seal, unseal
 
@@ -197,7 +197,9 @@ def book(
             if not is_offered(meeting_type, start, now=now):
                 raise SlotUnavailable()
             token, token_hash = new_token()
+            uid = new_booking_uid()
             booking = Booking(
+                uid=uid,
                 meeting_type=meeting_type,
                 owner_id=meeting_type.owner_id,
                 start=start,
@@ -211,6 +213,7 @@ def book(
                 notes=attendee.notes,
                 answers=attendee.answers or {},
                 manage_token_hash=token_hash,
+                manage_token_sealed=seal(token, purpose="manage", key=uid),
                 meeting_url=meeting_url_for(meeting_type),
                 link=link,
                 idempotency_key_hash=key_hash,

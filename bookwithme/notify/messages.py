@@ -1,0 +1,244 @@
+"""Every email a booking sends: one function per message, each ready to send.
+
+Each message goes to one reader, in the reader's language (the attendee's from their booking
+request, the organizer's from their profile), with times in the reader's own time zone and
+the zone named. Its subject is here, its text and HTML bodies are templates under
+`notify/templates/notify/`. Confirmations and reschedules carry an iTIP `REQUEST`, cancels an
+iTIP `CANCEL`, both as a `text/calendar; method=...` alternative (what calendar-aware mail
+clients read) and as an `invite.ics` attachment (what the others let the reader open). A
+reminder carries none: the meeting is already in the reader's calendar, and the same
+invitation again only shows as a new one in some clients.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import dateformat, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from bookwithme.booking.models import Booking
+from bookwithme.notify import itip
+
+ATTENDEE, ORGANIZER = "attendee", "organizer"
+# Control characters and Unicode line separators: never inside a header (see services.py).
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class Reader:
+    role: str
+    name: str
+    email: str
+    language: str
+    time_zone: str
+
+
+def confirmed_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
+    reader = _attendee(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader, manage_url=manage_url)
+        subject = _("Booking confirmed: %(title)s with %(organizer)s, %(day)s") % context
+        return _email("confirmed_to_attendee", reader, subject, context, method="REQUEST")
+
+
+def confirmed_to_organizer(booking: Booking) -> EmailMultiAlternatives:
+    reader = _organizer(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader)
+        subject = _("New booking: %(title)s with %(attendee)s, %(day)s") % context
+        return _email("confirmed_to_organizer", reader, subject, context, method="REQUEST")
+
+
+def rescheduled_to_attendee(
+    booking: Booking, *, manage_url: str, previous_start: datetime | None
+) -> EmailMultiAlternatives:
+    reader = _attendee(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader, manage_url=manage_url, previous_start=previous_start)
+        subject = _("Booking rescheduled: %(title)s with %(organizer)s, now %(day)s") % context
+        return _email("rescheduled_to_attendee", reader, subject, context, method="REQUEST")
+
+
+def rescheduled_to_organizer(
+    booking: Booking, *, previous_start: datetime | None
+) -> EmailMultiAlternatives:
+    reader = _organizer(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader, previous_start=previous_start)
+        subject = _("Booking rescheduled: %(title)s with %(attendee)s, now %(day)s") % context
+        return _email("rescheduled_to_organizer", reader, subject, context, method="REQUEST")
+
+
+def cancelled_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
+    reader = _attendee(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader, manage_url=manage_url)
+        subject = _("Booking cancelled: %(title)s with %(organizer)s, %(day)s") % context
+        return _email("cancelled_to_attendee", reader, subject, context, method="CANCEL")
+
+
+def cancelled_to_organizer(booking: Booking) -> EmailMultiAlternatives:
+    reader = _organizer(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader)
+        subject = _("Booking cancelled: %(title)s with %(attendee)s, %(day)s") % context
+        return _email("cancelled_to_organizer", reader, subject, context, method="CANCEL")
+
+
+def reminder_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
+    reader = _attendee(booking)
+    with translation.override(reader.language):
+        context = _context(booking, reader, manage_url=manage_url)
+        subject = _("Reminder: %(title)s with %(organizer)s, %(day)s") % context
+        return _email("reminder_to_attendee", reader, subject, context, method=None)
+
+
+def _attendee(booking: Booking) -> Reader:
+    return Reader(
+        ATTENDEE,
+        booking.attendee_name,
+        booking.attendee_email,
+        booking.attendee_language,
+        booking.attendee_time_zone,
+    )
+
+
+def _organizer(booking: Booking) -> Reader:
+    owner = booking.owner
+    return Reader(ORGANIZER, owner.name, owner.email, owner.language, owner.time_zone)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, LookupError):  # validated on the way in; never fail a mail for it
+        return ZoneInfo("UTC")
+
+
+def _offset(moment: datetime) -> str:
+    """`UTC+2`, `UTC-4` (with a true minus sign), `UTC+5:30`: the zone's offset at that moment,
+    for readers who do not know the zone by its name."""
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+def _day(moment: datetime) -> str:
+    # Translators: a date format for Django's `date` filter (l: weekday, F: month, j: day).
+    return dateformat.format(moment, pgettext("date in an email", "l, F j, Y"))
+
+
+def _time(moment: datetime) -> str:
+    # Translators: a time format for Django's `date` filter (g: hour 1-12, G: hour 0-23,
+    # i: minutes, A: AM/PM; a backslash before a letter writes it as is).
+    return dateformat.format(moment, pgettext("time in an email", "g:i A"))
+
+
+def _when(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """The meeting's time span in the reader's zone, with the zone's name and offset."""
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    if start.date() == end.date():
+        span = _("%(day)s, %(start)s – %(end)s") % {  # noqa: RUF001
+            "day": _day(start),
+            "start": _time(start),
+            "end": _time(end),
+        }
+    else:
+        span = _("%(start)s – %(end)s") % {  # noqa: RUF001
+            "start": f"{_day(start)}, {_time(start)}",
+            "end": f"{_day(end)}, {_time(end)}",
+        }
+    return f"{span} ({zone.key}, {_offset(start)})"
+
+
+def _answers(booking: Booking) -> list[tuple[str, str]]:
+    """The attendee's answers, labelled with their questions, in the questions' order."""
+    labels = {
+        q["id"]: q.get("label") or q["id"]
+        for q in booking.meeting_type.questions
+        if isinstance(q, dict) and "id" in q
+    }
+    ordered = [qid for qid in labels if qid in booking.answers]
+    ordered += [qid for qid in booking.answers if qid not in labels]
+    return [(labels.get(qid, qid), str(booking.answers[qid])) for qid in ordered]
+
+
+def _context(
+    booking: Booking,
+    reader: Reader,
+    *,
+    manage_url: str = "",
+    previous_start: datetime | None = None,
+) -> dict:
+    mt = booking.meeting_type
+    zone = _zone(reader.time_zone)
+    start = booking.start.astimezone(zone)
+    previous = None
+    if previous_start is not None:
+        duration = booking.end - booking.start
+        previous = _when(previous_start, previous_start + duration, zone)
+    return {
+        "booking": booking,
+        "reader": reader,
+        "title": mt.title,
+        "organizer": itip.organizer_name(booking),
+        "attendee": booking.attendee_name,
+        "attendee_email": booking.attendee_email,
+        "attendee_time_zone": booking.attendee_time_zone,
+        "notes": booking.notes,
+        "answers": _answers(booking),
+        "when": _when(booking.start, booking.end, zone),
+        "previous_when": previous,
+        "day": f"{_day(start)}, {_time(start)}",
+        "meeting_url": booking.meeting_url,
+        "location_kind": mt.location_kind,
+        "location_value": mt.location_value,
+        "manage_url": manage_url,
+        "cancelled_by": booking.cancelled_by,
+        "cancel_reason": booking.cancel_reason,
+    }
+
+
+def _tidy(text: str) -> str:
+    """Text bodies come from readable templates: drop trailing spaces and extra blank lines."""
+    lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return BLANK_LINES.sub("\n\n", lines) + "\n"
+
+
+def _email(
+    template: str, reader: Reader, subject: str, context: dict, *, method: str | None
+) -> EmailMultiAlternatives:
+    text = _tidy(render_to_string(f"notify/{template}.txt", context))
+    html = render_to_string(f"notify/{template}.html", context)
+    booking: Booking = context["booking"]
+    other = booking.owner.email if reader.role == ATTENDEE else booking.attendee_email
+    message = EmailMultiAlternatives(
+        # Names and titles with line breaks are refused when saved; this is the last guard.
+        subject=LINE_BREAKS.sub(" ", subject).strip(),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        # Bare addresses, no display names: Python's email, in versions without the fix for
+        # CPython gh-80222, drops the quotes of a long display name when it folds the header,
+        # which turns one "Doe, Jane" into several mailboxes. The names are in the body.
+        to=[reader.email],
+        reply_to=[other],
+        # RFC 3834: out-of-office replies should not answer an automatic message.
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    if method:
+        ics = itip.invitation(booking, method=method, manage_url=context["manage_url"])
+        message.attach_alternative(ics, f"text/calendar; method={method}")
+        message.attach("invite.ics", ics, "text/calendar")
+    return message

@@ -1,0 +1,73 @@
+"""What a booking sets off: messages to both sides and the attendee's reminder.
+
+Booking's signals arrive after its transaction committed; here the outbox rows are made (once
+per booking, kind, recipient and sequence) and their delivery enqueued after this commit too.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from bookwithme.booking import signals
+from bookwithme.notify.models import OutboxMessage
+from bookwithme.notify.tasks import schedule
+
+Kind, Recipient, State = OutboxMessage.Kind, OutboxMessage.Recipient, OutboxMessage.State
+
+
+def _queue(booking, kind, recipient, *, when=None, **fields) -> None:
+    to = booking.attendee_email if recipient == Recipient.ATTENDEE else booking.owner.email
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                booking=booking,
+                kind=kind,
+                recipient=recipient,
+                sequence=booking.sequence,
+                to_email=to,
+                due_at=when,
+                **fields,
+            )
+            transaction.on_commit(lambda: schedule(message, when))
+    except IntegrityError:
+        pass  # already queued for this version of the booking: never twice
+
+
+def _void_reminders(booking) -> None:
+    OutboxMessage.objects.filter(booking=booking, kind=Kind.REMINDER, state=State.PENDING).update(
+        state=State.VOID
+    )
+
+
+def _remind(booking) -> None:
+    minutes = booking.meeting_type.reminder_minutes_before
+    if not minutes:
+        return
+    due = booking.start - timedelta(minutes=minutes)
+    if due <= timezone.now():
+        return
+    _queue(booking, Kind.REMINDER, Recipient.ATTENDEE, when=due, for_start=booking.start)
+
+
+@receiver(signals.booking_confirmed, dispatch_uid="notify-confirmed")
+def on_confirmed(sender, booking, **kwargs):
+    _queue(booking, Kind.CONFIRMED, Recipient.ATTENDEE)
+    _queue(booking, Kind.CONFIRMED, Recipient.ORGANIZER)
+    _remind(booking)
+
+
+@receiver(signals.booking_rescheduled, dispatch_uid="notify-rescheduled")
+def on_rescheduled(sender, booking, previous_start, **kwargs):
+    _void_reminders(booking)
+    _queue(booking, Kind.RESCHEDULED, Recipient.ATTENDEE, previous_start=previous_start)
+    _queue(booking, Kind.RESCHEDULED, Recipient.ORGANIZER, previous_start=previous_start)
+    _remind(booking)
+
+
+@receiver(signals.booking_cancelled, dispatch_uid="notify-cancelled")
+def on_cancelled(sender, booking, **kwargs):
+    _void_reminders(booking)
+    _queue(booking, Kind.CANCELLED, Recipient.ATTENDEE)
+    _queue(booking, Kind.CANCELLED, Recipient.ORGANIZER)

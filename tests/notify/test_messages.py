@@ -1,0 +1,659 @@
+"""The emails a booking sends: language, time zones, links, MIME structure, hostile names."""
+
+import email
+import email.policy
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+import time_machine
+from django.conf import settings
+from django.test.signals import setting_changed
+from django.utils import translation
+from makers import NOW, make_person, make_type
+
+from bookwithme.booking import services
+from bookwithme.notify import messages
+
+pytestmark = pytest.mark.django_db
+
+START = NOW + timedelta(hours=4)  # 10:00 UTC: 12:00 in Paris, 06:00 in Montreal
+LATER = NOW + timedelta(hours=6)  # 12:00 UTC: 14:00 in Paris, 08:00 in Montreal
+MANAGE = "https://book.example/manage/tok-123"
+DASH, MINUS = "\u2013", "\u2212"  # an en dash between times, a minus sign in UTC offsets
+HOSTILE = 'Zoé, "the; boss" \\ <script>alert(1)</script>'
+QUESTIONS = [
+    {"id": "topic", "label": "What should we talk about?", "kind": "long_text"},
+    {"id": "phone", "label": "Your phone number", "kind": "phone"},
+]
+REQUEST, CANCEL = "REQUEST", "CANCEL"
+METHODS = {
+    "confirmed_to_attendee": REQUEST,
+    "confirmed_to_organizer": REQUEST,
+    "rescheduled_to_attendee": REQUEST,
+    "rescheduled_to_organizer": REQUEST,
+    "reminder_to_attendee": None,
+    "cancelled_to_attendee": CANCEL,
+    "cancelled_to_organizer": CANCEL,
+}
+TO_ATTENDEE = [name for name in METHODS if name.endswith("_to_attendee")]
+TO_ORGANIZER = [name for name in METHODS if name.endswith("_to_organizer")]
+
+# What an untranslated French message would show: the English subjects, then the English
+# sentences and labels of the bodies and the invitation, and English dates.
+ENGLISH_SUBJECTS = [
+    "Booking confirmed:",
+    "New booking:",
+    "Booking rescheduled:",
+    "Booking cancelled:",
+    "Reminder:",
+]
+ENGLISH_SENTENCES = [
+    "Hello",
+    "Your booking with",
+    "is confirmed",
+    "booked",
+    "has moved to a new time",
+    "cancelled this booking",
+    "This is a reminder",
+    "The invitation is attached",
+    "The updated invitation is attached",
+    "The cancellation is attached",
+    "To reschedule or cancel",
+    "Reschedule or cancel",
+    "To see the booking",
+    "See the booking",
+    "Or open this link",
+    "Sent by bookwithme",
+    "Sent by your booking page",
+    "Attendee",
+    "What:",
+    "When:",
+    "With:",
+    "Previously:",
+    "Meeting link:",
+    "Reason:",
+    "Name:",
+    "Email:",
+    "Time zone:",
+    "Notes:",
+    " with ",
+    " and ",
+    "Monday",
+    "June",
+    " AM",
+    " PM",
+]
+FRENCH_SENTENCES = ["Bonjour", "rendez-vous", "Rendez-vous", "Quand", "lundi", "juin", " h "]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def french_catalog():
+    """The .mo is built by `make install` and not committed: build it when it is missing or
+    older than the .po, and have Django load it afresh."""
+    mo = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.mo"
+    po = mo.with_suffix(".po")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+        setting_changed.send(
+            sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
+        )
+
+
+@pytest.fixture(autouse=True)
+def jitsi(settings):
+    settings.BOOKWITHME_MEETING_PROVIDER = "jitsi"
+    settings.BOOKWITHME_JITSI_URL = "https://meet.example"
+
+
+def book(
+    *,
+    attendee_name="Zoé Durand",
+    attendee_language="en",
+    owner_name="Alex Martin",
+    owner_language="en",
+    title="Bilan",
+    online=True,
+    location=None,
+    notes="Merci\nà bientôt",
+    answers=None,
+):
+    with time_machine.travel(NOW, tick=False):
+        owner = make_person(name=owner_name, time_zone="Europe/Paris")
+        owner.language = owner_language
+        owner.save()
+        fields = {"title": title, "online_meeting": online, "questions": QUESTIONS}
+        if location:
+            fields["location"] = location
+        mt = make_type(owner, **fields)
+        attendee = services.Attendee(
+            attendee_name,
+            "zoe@example.org",
+            "America/Montreal",
+            notes=notes,
+            language=attendee_language,
+            answers={"topic": "Le budget", "phone": "+1 514 555 0100"}
+            if answers is None
+            else answers,
+        )
+        return services.book(mt, START, attendee).booking
+
+
+def reschedule(booking):
+    with time_machine.travel(NOW, tick=False):
+        return services.reschedule(booking, LATER)
+
+
+def cancel(booking, by="organizer", reason="Un imprévu, désolé."):
+    with time_machine.travel(NOW, tick=False):
+        return services.cancel(booking, by=by, reason=reason)
+
+
+def every_message(booking):
+    """The seven messages of one booking's life: confirmed, moved, reminded, cancelled."""
+    sent = {
+        "confirmed_to_attendee": messages.confirmed_to_attendee(booking, manage_url=MANAGE),
+        "confirmed_to_organizer": messages.confirmed_to_organizer(booking),
+    }
+    previous = booking.start
+    booking = reschedule(booking)
+    sent["rescheduled_to_attendee"] = messages.rescheduled_to_attendee(
+        booking, manage_url=MANAGE, previous_start=previous
+    )
+    sent["rescheduled_to_organizer"] = messages.rescheduled_to_organizer(
+        booking, previous_start=previous
+    )
+    sent["reminder_to_attendee"] = messages.reminder_to_attendee(booking, manage_url=MANAGE)
+    booking = cancel(booking)
+    sent["cancelled_to_attendee"] = messages.cancelled_to_attendee(booking, manage_url=MANAGE)
+    sent["cancelled_to_organizer"] = messages.cancelled_to_organizer(booking)
+    return sent
+
+
+@dataclass
+class Parsed:
+    """A message as a mail client gets it, serialized and parsed back by Python's `email`."""
+
+    raw: bytes
+    mail: email.message.EmailMessage
+    text: str
+    html: str
+    calendar: email.message.EmailMessage | None
+    attachment: email.message.EmailMessage | None
+
+    @property
+    def subject(self) -> str:
+        # Python's email may fold a long subject right after "Subject:"; unfolded, that
+        # leaves a space in front, which mail clients drop too.
+        return str(self.mail["Subject"]).strip()
+
+    def ical(self) -> icalendar.Calendar:
+        return icalendar.Calendar.from_ical(self.calendar.get_content())
+
+    def event(self) -> icalendar.Event:
+        return self.ical().walk("VEVENT")[0]
+
+    def words(self) -> str:
+        """Everything a reader reads: subject, both bodies, the invitation's texts."""
+        found = [self.subject, self.text, self.html]
+        if self.calendar is not None:
+            found += [str(self.event()["SUMMARY"]), str(self.event()["DESCRIPTION"])]
+        return "\n".join(found)
+
+
+def parse(message, policy=email.policy.default) -> Parsed:
+    raw = message.message(policy=policy).as_bytes()
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    text = html = ""
+    calendar = attachment = None
+    for part in mail.walk():
+        if part.is_multipart():
+            continue
+        if part.get_filename() == "invite.ics":
+            attachment = part
+        elif part.get_content_type() == "text/plain":
+            text = part.get_content()
+        elif part.get_content_type() == "text/html":
+            html = part.get_content()
+        elif part.get_content_type() == "text/calendar":
+            calendar = part
+    return Parsed(raw, mail, text, html, calendar, attachment)
+
+
+# --- languages
+
+
+def test_every_message_renders_in_english():
+    for name, message in every_message(book()).items():
+        parsed = parse(message)
+        assert any(parsed.subject.startswith(s) for s in ENGLISH_SUBJECTS), name
+        assert parsed.text.startswith("Hello Zoé Durand,") or parsed.text.startswith(
+            "Hello Alex Martin,"
+        ), name
+        assert '<html lang="en">' in parsed.html, name
+        for french in FRENCH_SENTENCES:
+            assert french not in parsed.words(), (name, french)
+
+
+def test_every_message_renders_in_french_with_no_english_left():
+    sent = every_message(book(attendee_language="fr", owner_language="fr"))
+    for name, message in sent.items():
+        parsed = parse(message)
+        assert parsed.text.startswith("Bonjour "), name
+        assert '<html lang="fr">' in parsed.html, name
+        for english in ENGLISH_SUBJECTS:
+            assert english not in parsed.words(), (name, english)
+        for english in ENGLISH_SENTENCES:
+            assert english not in parsed.words(), (name, english)
+    assert parse(sent["confirmed_to_attendee"]).subject.startswith("Rendez-vous confirmé\xa0: ")
+    assert parse(sent["confirmed_to_organizer"]).subject.startswith("Nouveau rendez-vous\xa0: ")
+    assert parse(sent["rescheduled_to_attendee"]).subject.startswith("Rendez-vous déplacé\xa0: ")
+    assert parse(sent["reminder_to_attendee"]).subject.startswith("Rappel\xa0: ")
+    assert parse(sent["cancelled_to_organizer"]).subject.startswith("Rendez-vous annulé\xa0: ")
+
+
+def test_each_reader_gets_their_own_language():
+    booking = book(attendee_language="fr", owner_language="en")
+    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE))
+    to_organizer = parse(messages.confirmed_to_organizer(booking))
+    assert to_attendee.subject.startswith("Rendez-vous confirmé")
+    assert to_organizer.subject.startswith("New booking: Bilan with Zoé Durand")
+
+
+def test_building_a_message_leaves_the_active_language_alone():
+    booking = book(attendee_language="fr")
+    with translation.override("en"):
+        messages.confirmed_to_attendee(booking, manage_url=MANAGE)
+        assert translation.get_language() == "en"
+
+
+def test_french_catalog_translates_every_message():
+    po = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    entries = po.read_text(encoding="utf-8").split("\n\n")[1:]
+    assert len(entries) > 200
+    for entry in entries:
+        assert "#, fuzzy" not in entry, entry
+        assert not re.search(r'^msgstr(\[\d\])? ""$(?!\n")', entry, re.MULTILINE), entry
+
+
+# --- time zones
+
+
+def test_times_are_written_in_each_readers_zone():
+    booking = book()
+    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE))
+    to_organizer = parse(messages.confirmed_to_organizer(booking))
+    # The same meeting: 10:00 UTC, in Montreal (UTC-4 in June) and in Paris (UTC+2).
+    assert (
+        f"Monday, June 1, 2026, 6:00 AM {DASH} 6:30 AM (America/Montreal, UTC{MINUS}4)"
+        in to_attendee.text
+    )
+    assert f"6:00 AM {DASH} 6:30 AM (America/Montreal, UTC{MINUS}4)" in to_attendee.html
+    assert to_attendee.subject.endswith("Monday, June 1, 2026, 6:00 AM")
+    assert (
+        f"Monday, June 1, 2026, 12:00 PM {DASH} 12:30 PM (Europe/Paris, UTC+2)" in to_organizer.text
+    )
+    assert f"12:00 PM {DASH} 12:30 PM (Europe/Paris, UTC+2)" in to_organizer.html
+    assert to_organizer.subject.endswith("Monday, June 1, 2026, 12:00 PM")
+    assert "12:00 PM" not in to_attendee.words()
+    assert "6:00 AM" not in to_organizer.words()
+
+
+def test_french_times_use_french_dates_in_the_readers_zone():
+    booking = book(owner_language="fr")
+    text = parse(messages.confirmed_to_organizer(booking)).text
+    assert "lundi 1 juin 2026, de 12\xa0h\xa000 à 12\xa0h\xa030 (Europe/Paris, UTC+2)" in text
+
+
+def test_a_reschedule_shows_the_previous_time_too():
+    booking = book()
+    previous = booking.start
+    booking = reschedule(booking)
+    text = parse(
+        messages.rescheduled_to_attendee(booking, manage_url=MANAGE, previous_start=previous)
+    ).text
+    assert (
+        f"When: Monday, June 1, 2026, 8:00 AM {DASH} 8:30 AM (America/Montreal, UTC{MINUS}4)"
+        in text
+    )
+    assert f"Previously: Monday, June 1, 2026, 6:00 AM {DASH} 6:30 AM" in text
+    organizer = parse(messages.rescheduled_to_organizer(booking, previous_start=previous))
+    assert (
+        f"When: Monday, June 1, 2026, 2:00 PM {DASH} 2:30 PM (Europe/Paris, UTC+2)"
+        in organizer.text
+    )
+    assert f"Previously: Monday, June 1, 2026, 12:00 PM {DASH} 12:30 PM" in organizer.text
+    assert organizer.subject.startswith("Booking rescheduled: Bilan with Zoé Durand, now Monday")
+
+
+def test_a_reschedule_without_its_previous_time_still_renders():
+    booking = reschedule(book())
+    text = parse(messages.rescheduled_to_organizer(booking, previous_start=None)).text
+    assert "Previously" not in text
+    assert "When: Monday, June 1, 2026, 2:00 PM" in text
+
+
+# --- links and places
+
+
+def test_every_attendee_mail_carries_the_manage_link():
+    sent = every_message(book())
+    for name in TO_ATTENDEE:
+        parsed = parse(sent[name])
+        assert MANAGE in parsed.text, name
+        assert f'href="{MANAGE}"' in parsed.html, name
+        if parsed.calendar is not None:
+            assert MANAGE in str(parsed.event()["DESCRIPTION"]), name
+
+
+def test_the_manage_link_never_reaches_the_organizer():
+    sent = every_message(book())
+    for name in TO_ORGANIZER:
+        assert MANAGE.encode() not in parse(sent[name]).raw, name
+
+
+def test_every_mail_carries_the_meeting_link_when_there_is_one():
+    booking = book()
+    assert booking.meeting_url.startswith("https://meet.example/bookwithme-")
+    url = booking.meeting_url
+    for name, message in every_message(booking).items():
+        parsed = parse(message)
+        assert f"Meeting link: {url}" in parsed.text, name
+        assert f'<a href="{url}">' in parsed.html, name
+        if parsed.calendar is not None:
+            assert str(parsed.event()["LOCATION"]) == url, name
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "label"),
+    [
+        ("in_person", "12 rue de Rivoli, 75004 Paris", "Address:"),
+        ("phone", "+33 1 23 45 67 89", "Phone:"),
+    ],
+)
+def test_without_a_meeting_link_mails_say_where(kind, value, label):
+    booking = book(online=False, location={"kind": kind, "value": value})
+    assert booking.meeting_url == ""
+    for name, message in every_message(booking).items():
+        parsed = parse(message)
+        assert f"{label} {value}" in parsed.text, name
+        assert "Meeting link" not in parsed.text, name
+        assert value in parsed.html, name
+        if parsed.calendar is not None:
+            assert str(parsed.event()["LOCATION"]) == value, name
+
+
+def test_an_online_meeting_without_a_link_says_nothing_of_a_place():
+    booking = book(online=False)
+    text = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE)).text
+    assert "Meeting link" not in text
+    assert "Where" not in text
+
+
+# --- what each side is told
+
+
+def test_organizer_mails_show_the_attendee_notes_and_answers():
+    sent = every_message(book(notes="Merci\nà bientôt"))
+    for name in TO_ORGANIZER:
+        parsed = parse(sent[name])
+        assert "Name: Zoé Durand" in parsed.text, name
+        assert "Email: zoe@example.org" in parsed.text, name
+        assert "Time zone: America/Montreal" in parsed.text, name
+        assert "What should we talk about?\nLe budget" in parsed.text, name
+        assert "Your phone number\n+1 514 555 0100" in parsed.text, name
+        assert "Notes:\nMerci\nà bientôt" in parsed.text, name
+        assert "Merci<br>à bientôt" in parsed.html, name
+        assert "What should we talk about?" in parsed.html, name
+
+
+def test_answers_follow_the_questions_order_and_skip_the_unanswered():
+    booking = book(answers={"phone": "+1 514 555 0100"}, notes="")
+    text = parse(messages.confirmed_to_organizer(booking)).text
+    assert "Your phone number" in text
+    assert "What should we talk about?" not in text
+    assert "Notes" not in text
+
+
+def test_attendee_mails_say_who_they_meet_and_keep_the_organizer_details_out():
+    text = parse(messages.confirmed_to_attendee(book(), manage_url=MANAGE)).text
+    assert "Your booking with Alex Martin is confirmed." in text
+    assert "With: Alex Martin" in text
+    assert "Le budget" not in text
+
+
+@pytest.mark.parametrize(
+    ("by", "to_attendee", "to_organizer"),
+    [
+        ("attendee", "You cancelled this booking.", "Zoé Durand cancelled this booking."),
+        ("organizer", "Alex Martin cancelled this booking.", "You cancelled this booking."),
+    ],
+)
+def test_cancelled_mails_say_who_cancelled_and_why(by, to_attendee, to_organizer):
+    booking = cancel(book(), by=by, reason="Sick, sorry;\nnext week?")
+    attendee = parse(messages.cancelled_to_attendee(booking, manage_url=MANAGE))
+    organizer = parse(messages.cancelled_to_organizer(booking))
+    assert to_attendee in attendee.text
+    assert to_organizer in organizer.text
+    for parsed in (attendee, organizer):
+        assert "Reason:\nSick, sorry;\nnext week?" in parsed.text
+        assert "Sick, sorry;<br>next week?" in parsed.html
+    assert "To see the booking: " + MANAGE in attendee.text
+
+
+def test_cancelled_mails_without_a_reason_say_none():
+    booking = cancel(book(), by="attendee", reason="")
+    text = parse(messages.cancelled_to_organizer(booking)).text
+    assert "Zoé Durand cancelled this booking." in text
+    assert "Reason" not in text
+
+
+def test_french_cancel_names_who_cancelled():
+    booking = cancel(book(attendee_language="fr"), by="organizer", reason="")
+    text = parse(messages.cancelled_to_attendee(booking, manage_url=MANAGE)).text
+    assert "Alex Martin a annulé ce rendez-vous." in text
+
+
+def test_footers_say_who_the_mail_is_sent_for():
+    booking = book()
+    to_attendee = parse(messages.reminder_to_attendee(booking, manage_url=MANAGE))
+    to_organizer = parse(messages.confirmed_to_organizer(booking))
+    assert to_attendee.text.endswith("\n\nSent by bookwithme for Alex Martin.\n")
+    assert "Sent by bookwithme for Alex Martin." in to_attendee.html
+    assert to_organizer.text.endswith("\n\nSent by your booking page.\n")
+    assert "Sent by your booking page." in to_organizer.html
+
+
+def test_mails_come_from_the_site_and_replies_go_to_the_other_side(settings):
+    settings.DEFAULT_FROM_EMAIL = "Bookings <bookings@book.example>"
+    booking = book()
+    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE)).mail
+    to_organizer = parse(messages.confirmed_to_organizer(booking)).mail
+    assert str(to_attendee["From"]) == "Bookings <bookings@book.example>"
+    assert to_attendee["To"].addresses[0].addr_spec == "zoe@example.org"
+    assert to_attendee["Reply-To"].addresses[0].addr_spec == booking.owner.email
+    assert to_organizer["To"].addresses[0].addr_spec == booking.owner.email
+    assert to_organizer["Reply-To"].addresses[0].addr_spec == "zoe@example.org"
+    assert to_attendee["Auto-Submitted"] == "auto-generated"
+
+
+# --- MIME structure and the invitation
+
+
+@pytest.mark.parametrize("policy", [email.policy.default, email.policy.SMTP])
+def test_mime_structure_and_the_invitation_in_it(policy):
+    booking = book()
+    uid = booking.uid
+    sent = every_message(booking)
+    starts = {"confirmed": START, "rescheduled": LATER, "cancelled": LATER}
+    sequences = {"confirmed": 0, "rescheduled": 1, "cancelled": 2}
+    for name, method in METHODS.items():
+        parsed = parse(sent[name], policy)
+        assert parsed.mail.get_content_type() == "multipart/mixed" or method is None, name
+        assert parsed.text and parsed.html, name
+        if method is None:  # the reminder: the meeting is already in the reader's calendar
+            assert parsed.calendar is None and parsed.attachment is None, name
+            continue
+        assert parsed.calendar.get_param("method") == method, name
+        assert f"method={method}" in parsed.calendar["Content-Type"].replace('"', ""), name
+        assert parsed.calendar.get_content_disposition() is None, name
+        assert parsed.attachment.get_content_type() == "text/calendar", name
+        assert parsed.attachment.get_content_disposition() == "attachment", name
+        assert parsed.attachment.get_content() == parsed.calendar.get_content(), name
+        cal = parsed.ical()
+        event = parsed.event()
+        kind = name.split("_")[0]
+        assert cal["METHOD"] == method
+        assert str(event["UID"]) == uid
+        assert event["SEQUENCE"] == sequences[kind]
+        assert event["DTSTART"].dt == starts[kind]
+        assert event["DTEND"].dt == starts[kind] + timedelta(minutes=30)
+        assert event["DTSTAMP"].dt.utcoffset() == timedelta(0)
+        assert str(event["ORGANIZER"]) == f"mailto:{booking.owner.email}"
+        assert event["ORGANIZER"].params["CN"] == "Alex Martin"
+        assert str(event["ATTENDEE"]) == "mailto:zoe@example.org"
+        assert event["ATTENDEE"].params["CN"] == "Zoé Durand"
+        assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+        assert event["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
+        assert str(event["STATUS"]) == ("CANCELLED" if method == CANCEL else "CONFIRMED")
+        assert str(event["LOCATION"]) == booking.meeting_url
+        if name in TO_ATTENDEE:
+            assert MANAGE in str(event["DESCRIPTION"])
+
+
+def test_the_smtp_serialization_uses_crlf_and_short_lines():
+    parsed = parse(messages.confirmed_to_attendee(book(), manage_url=MANAGE), email.policy.SMTP)
+    assert b"\r\n" in parsed.raw
+    assert all(len(line) <= 998 for line in parsed.raw.split(b"\r\n"))
+
+
+# --- hostile names
+
+
+def hostile_booking():
+    booking = book(
+        attendee_name=HOSTILE,
+        owner_name=HOSTILE.replace("Zoé", "Alex"),
+        title='Intro; call, "deep" \\ <b>dive</b>',
+        notes="<i>notes</i> & more",
+        answers={"topic": "<img src=x onerror=alert(1)>"},
+    )
+    return booking
+
+
+def squeeze(text: str) -> str:
+    # Python's email folds long non-ASCII headers into encoded words and may add or drop a
+    # space where it folds (whitespace only); compare what is left.
+    return "".join(text.split())
+
+
+def assert_one_clean_header(mail, name):
+    headers = mail.get_all(name)
+    assert headers is not None and len(headers) == 1, (name, headers)
+    assert "\n" not in str(headers[0]) and "\r" not in str(headers[0])
+    assert not headers[0].defects, (name, headers[0].defects)
+    return headers[0]
+
+
+def assert_clean_headers(parsed, *, to, subject):
+    mail = parsed.mail
+    assert squeeze(str(assert_one_clean_header(mail, "Subject"))) == squeeze(subject)
+    for name in ("To", "From", "Reply-To"):
+        assert_one_clean_header(mail, name)
+    assert [a.addr_spec for a in mail["To"].addresses] == [to]
+    assert len(mail["Reply-To"].addresses) == 1
+    # Nothing beyond the headers this module and Django set.
+    names = {n.lower() for n in mail}
+    assert names <= {
+        "mime-version",
+        "content-type",
+        "subject",
+        "from",
+        "to",
+        "reply-to",
+        "date",
+        "message-id",
+        "auto-submitted",
+    }
+
+
+def test_hostile_names_are_escaped_in_html_and_kept_in_text():
+    booking = hostile_booking()
+    sent = every_message(booking)
+    for name, message in sent.items():
+        parsed = parse(message)
+        assert "<script>" not in parsed.html, name
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in parsed.html, name
+        assert "<b>dive</b>" not in parsed.html, name
+        assert HOSTILE in parsed.text or HOSTILE.replace("Zoé", "Alex") in parsed.text, name
+    organizer_html = parse(sent["confirmed_to_organizer"]).html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in organizer_html
+    assert "&lt;i&gt;notes&lt;/i&gt; &amp; more" in organizer_html
+
+
+def test_hostile_names_give_valid_headers_and_invitations():
+    booking = hostile_booking()
+    owner_name = HOSTILE.replace("Zoé", "Alex")
+    for name, message in every_message(booking).items():
+        for policy in (email.policy.default, email.policy.SMTP):
+            parsed = parse(message, policy)
+            attendee = name in TO_ATTENDEE
+            assert_clean_headers(
+                parsed,
+                to="zoe@example.org" if attendee else booking.owner.email,
+                subject=message.subject,
+            )
+            assert message.recipients() == [message.to[0]]
+            if parsed.calendar is None:
+                continue
+            event = parsed.event()
+            assert event["ATTENDEE"].params["CN"] == HOSTILE
+            assert event["ORGANIZER"].params["CN"] == owner_name
+            assert 'Intro; call, "deep" \\ <b>dive</b>' in str(event["SUMMARY"])
+            for line in parsed.attachment.get_content().encode().splitlines():
+                assert len(line) <= 75, line
+
+
+def test_300_character_names_give_valid_headers_and_invitations():
+    booking = cancel(book(), by="attendee")
+    # Longer than a booking accepts: still nothing may break (the models are not saved).
+    booking.attendee_name = ("Zoé, " + "é" * 20 + "; ") * 11 + "x" * 3
+    booking.owner.name = "Ø" * 300
+    assert len(booking.attendee_name) == len(booking.owner.name) == 300
+    for make, attendee in (
+        (lambda: messages.cancelled_to_attendee(booking, manage_url=MANAGE), True),
+        (lambda: messages.cancelled_to_organizer(booking), False),
+    ):
+        message = make()
+        parsed = parse(message, email.policy.SMTP)
+        assert_clean_headers(
+            parsed,
+            to="zoe@example.org" if attendee else booking.owner.email,
+            subject=message.subject,
+        )
+        ics = parsed.attachment.get_content().encode()
+        assert all(len(line) <= 75 for line in ics.splitlines())
+        event = parsed.event()
+        assert event["ATTENDEE"].params["CN"] == booking.attendee_name
+        assert event["ORGANIZER"].params["CN"] == "Ø" * 300
+
+
+def test_hostile_names_reach_smtp_as_one_recipient_and_one_message(smtp):
+    booking = hostile_booking()
+    message = messages.confirmed_to_attendee(booking, manage_url=MANAGE)
+    assert message.send() == 1
+    (envelope,) = smtp.inbox.envelopes
+    assert envelope.rcpt_tos == ["zoe@example.org"]
+    (received,) = smtp.inbox.messages
+    assert [str(to) for to in received.get_all("To")] == ["zoe@example.org"]
+    assert len(received.get_all("Subject")) == 1
+    assert squeeze(str(received["Subject"])) == squeeze(message.subject)
+    assert HOSTILE in received.get_body(("plain",)).get_content()
+    calendars = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    assert len(calendars) == 2
+    event = icalendar.Calendar.from_ical(calendars[0].get_content()).walk("VEVENT")[0]
+    assert event["ATTENDEE"].params["CN"] == HOSTILE

@@ -1,0 +1,64 @@
+"""The outbox in the admin: each message with its state and attempts, scoped, read-only."""
+
+from datetime import UTC, datetime
+
+import pytest
+from makers import make_org, make_person, make_type
+
+from bookwithme.booking import services
+from bookwithme.notify.models import OutboxMessage
+
+
+def make_message(org, email, state="pending", attempts=0):
+    owner = make_person(org=org)
+    mt = make_type(owner, min_notice_minutes=0, horizon_days=700)
+    booking = services.book(
+        mt,
+        datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        services.Attendee(name="A", email=email, time_zone="UTC"),
+        now=datetime(2026, 11, 30, tzinfo=UTC),
+    ).booking
+    return OutboxMessage.objects.create(
+        booking=booking,
+        kind="confirmed",
+        recipient="attendee",
+        sequence=0,
+        to_email=email,
+        state=state,
+        attempts=attempts,
+        last_error="SMTPServerDisconnected: gone" if attempts else "",
+    )
+
+
+@pytest.fixture
+def two_orgs(db):
+    acme, globex = make_org("Acme"), make_org("Globex")
+    make_message(acme, "ann@acme.example", state="failed", attempts=7)
+    make_message(globex, "gus@globex.example", state="sent", attempts=1)
+    return acme, globex
+
+
+def test_the_outbox_lists_state_and_attempts_for_superusers(client, two_orgs):
+    admin = make_person(org=two_orgs[0])
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get("/admin/notify/outboxmessage/").content.decode()
+    assert "ann@acme.example" in page and "gus@globex.example" in page
+    assert "Failed" in page and "SMTPServerDisconnected" in page
+    assert client.get("/admin/notify/outboxmessage/?state__exact=failed").status_code == 200
+    assert client.get("/admin/notify/outboxmessage/add/").status_code == 403
+
+
+def test_an_org_admin_sees_only_their_organizations_messages(client, two_orgs):
+    acme, _ = two_orgs
+    boss = make_person(org=acme)
+    boss.is_org_admin = boss.is_staff = True
+    boss.save()
+    client.force_login(boss)
+    page = client.get("/admin/notify/outboxmessage/").content.decode()
+    assert "ann@acme.example" in page
+    assert "gus@globex.example" not in page
+    other = OutboxMessage.objects.get(to_email="gus@globex.example")
+    response = client.get(f"/admin/notify/outboxmessage/{other.pk}/change/")
+    assert response.status_code in (302, 404)
