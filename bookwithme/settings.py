@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 
 from bookwithme.environ import (
+    ConfigError,
     env_bool,
     env_int,
     env_str,
@@ -138,6 +139,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Online meetings: "jitsi" (a fresh room per booking), "fixed" (the type's own URL) or "none".
 BOOKWITHME_MEETING_PROVIDER = env_str("BOOKWITHME_MEETING_PROVIDER", "jitsi")
+if BOOKWITHME_MEETING_PROVIDER not in {"jitsi", "fixed", "none"}:
+    raise ConfigError("BOOKWITHME_MEETING_PROVIDER must be jitsi, fixed or none")
 BOOKWITHME_JITSI_URL = env_url("BOOKWITHME_JITSI_URL", "https://meet.jit.si")
 
 LOGGING = {
