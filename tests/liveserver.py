@@ -105,6 +105,19 @@ def stop(proc: subprocess.Popen) -> str:
     return output(proc)
 
 
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run `bookwithme ARGS` as a user would, with the given environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "bookwithme", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+
+
 def run_python(env: dict[str, str], code: str) -> str:
     """Run Django code against the server's database; returns its stdout."""
     prelude = (

@@ -116,42 +116,33 @@ def change_access(
         return entries
 
 
+def _set_one(holder, org: Organization, target: str, setting: str, value, actor: str):
+    """Change one setting of one row, with its audit entry; nothing when it already holds."""
+    with transaction.atomic():
+        holder = type(holder).objects.select_for_update().get(pk=holder.pk)
+        before = getattr(holder, setting)
+        if before == value:
+            return []
+        setattr(holder, setting, value)
+        holder.save(update_fields=[setting])
+        entry = AuditEntry.objects.create(
+            organization=org,
+            actor=actor,
+            target=target,
+            setting=setting,
+            before=before,
+            after=value,
+        )
+        return [entry]
+
+
 def set_anonymous_sharing(org: Organization, level: str, *, actor: str) -> list[AuditEntry]:
     if level not in AnonymousSharing.values:
         raise ChangeError(f"unknown sharing level {level!r}: use none, Simple, Detail or Reviewer")
-    with transaction.atomic():
-        org = Organization.objects.select_for_update().get(pk=org.pk)
-        if org.anonymous_sharing == level:
-            return []
-        entry = AuditEntry(
-            organization=org,
-            actor=actor,
-            target=f"sharing policy of {org.domain}",
-            setting="anonymous_sharing",
-            before=org.anonymous_sharing,
-            after=level,
-        )
-        org.anonymous_sharing = level
-        org.save(update_fields=["anonymous_sharing"])
-        entry.save()
-        return [entry]
+    target = f"sharing policy of {org.domain}"
+    return _set_one(org, org, target, "anonymous_sharing", level, actor)
 
 
 def set_licence(person: Person, assigned: bool, *, actor: str) -> list[AuditEntry]:
     org, _ = _target(person)
-    with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=person.pk)
-        if person.has_licence == assigned:
-            return []
-        entry = AuditEntry(
-            organization=org,
-            actor=actor,
-            target=f"person {person.email}",
-            setting="has_licence",
-            before=person.has_licence,
-            after=assigned,
-        )
-        person.has_licence = assigned
-        person.save(update_fields=["has_licence"])
-        entry.save()
-        return [entry]
+    return _set_one(person, org, f"person {person.email}", "has_licence", assigned, actor)

@@ -1,14 +1,13 @@
 """`org-config`, `mailbox`, `sharing-policy` and `licence`: the access settings from the shell."""
 
 import getpass
-import os
 import subprocess
-import sys
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from liveserver import cli, server_env
 from makers import make_org, make_person
 
 from bookwithme.directory.models import AuditEntry, Organization, Person
@@ -573,17 +572,10 @@ def test_the_audit_log_names_an_unknown_os_user_when_there_is_none(monkeypatch, 
 
 
 def test_a_refused_set_exits_non_zero_with_one_line_on_stderr(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["BOOKWITHME_DATA_DIR"] = str(tmp_path)
+    env = server_env(tmp_path)
 
     def bookwithme(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "bookwithme", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+        return cli(env, *args)
 
     assert bookwithme("migrate", "--no-input", "-v", "0").returncode == 0
 

@@ -1,11 +1,10 @@
-import os
 import subprocess
-import sys
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from liveserver import cli, server_env
 
 from bookwithme.booking.models import WorkingHours, default_weekly
 from bookwithme.directory.models import ApiToken, Organization, Person
@@ -254,17 +253,10 @@ def test_token_create_refusals_make_no_token(args, message):
 
 
 def test_a_refused_command_exits_non_zero_with_one_line_on_stderr(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["BOOKWITHME_DATA_DIR"] = str(tmp_path)
+    env = server_env(tmp_path)
 
     def bookwithme(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "bookwithme", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+        return cli(env, *args)
 
     assert bookwithme("migrate", "--no-input", "-v", "0").returncode == 0
     assert bookwithme("org", "create", "Acme", "--domain", "acme.test").returncode == 0
