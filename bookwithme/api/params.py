@@ -3,8 +3,9 @@
 from datetime import date
 
 from bookwithme.api.errors import ApiError
+from bookwithme.calendars.ical import FIRST_YEAR, LAST_YEAR
 
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+FIRST_DATE, LAST_DATE = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
 
 
 def check_dates(first: date | None, last: date | None, *, max_days: int | None = None) -> None:

@@ -31,11 +31,13 @@ from bookwithme.booking.errors import (
 )
 from bookwithme.booking.meetings import meeting_url_for
 from bookwithme.booking.models import Booking, Link, MeetingType, new_booking_uid
-from bookwithme.directory.models import available_time_zones
+from bookwithme.directory.models import (
+    CONTROL_CHARS,
+    CONTROL_CHARS_BUT_LINES,
+    available_time_zones,
+)
 from bookwithme.tokens import hash_token, new_token, seal, unseal
 
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_CHARS_BUT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{3,40}$")
 LANGUAGES = ("en", "fr")
 NO_CONTROL_CHARS = _lazy("Line breaks and control characters are not allowed.")
@@ -89,7 +91,7 @@ def clean_attendee(meeting_type: MeetingType, attendee: Attendee) -> Attendee:
     notes = (attendee.notes or "").strip()
     if len(notes) > MAX_NOTES:
         errors["notes"] = [_("At most %(limit)d characters.") % {"limit": MAX_NOTES}]
-    elif CONTROL_CHARS_BUT_NEWLINES.search(notes):
+    elif CONTROL_CHARS_BUT_LINES.search(notes):
         errors["notes"] = [_("Control characters are not allowed.")]
     language = attendee.language if attendee.language in LANGUAGES else "en"
     answers = _clean_answers(meeting_type, attendee.answers or {}, errors)
@@ -124,7 +126,7 @@ def _clean_answers(meeting_type: MeetingType, given: dict, errors: dict) -> dict
             errors[field] = [_("Enter a phone number.")]
         elif kind != "long_text" and CONTROL_CHARS.search(value):
             errors[field] = [NO_CONTROL_CHARS]
-        elif CONTROL_CHARS_BUT_NEWLINES.search(value):
+        elif CONTROL_CHARS_BUT_LINES.search(value):
             errors[field] = [_("Control characters are not allowed.")]
         else:
             answers[qid] = value
@@ -297,7 +299,7 @@ def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None 
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise Invalid(fields={"reason": [_("At most %(limit)d characters.") % {"limit": 2000}]})
-    if CONTROL_CHARS_BUT_NEWLINES.search(reason):
+    if CONTROL_CHARS_BUT_LINES.search(reason):
         raise Invalid(fields={"reason": [_("Control characters are not allowed.")]})
     with transaction.atomic():
         current = Booking.objects.select_for_update().get(pk=booking.pk)

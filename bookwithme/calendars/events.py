@@ -6,14 +6,12 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from bookwithme.calendars.ical import parse_events
+from bookwithme.calendars.ical import FIRST_YEAR, LAST_YEAR, parse_events
 from bookwithme.calendars.models import Event
 from bookwithme.calendars.recurrence import RecurrenceError, last_end
 from bookwithme.directory.models import validate_one_line, validate_text
 
 MAX_EVENT_LENGTH = timedelta(days=366)
-# Events live between these years; outside them times cannot even be converted safely.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class EventError(ValueError):

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ICS_BYTES = 10 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-# Imported times are kept to these years, where every conversion is safe.
+# Times are kept to these years (events, imports, asked dates), where every conversion
+# between zones is safe.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
@@ -85,7 +86,7 @@ def _parse_one(component, tz: ZoneInfo) -> ParsedEvent | None:
     if end <= start:
         return None  # a moment, not a span: blocks nothing
     if not (start.year >= FIRST_YEAR and end.year <= LAST_YEAR):
-        raise ValueError("outside the years 1900 to 2999")
+        raise ValueError(f"outside the years {FIRST_YEAR} to {LAST_YEAR}")
     rrule = ""
     if component.get("RRULE") is not None:
         rrule = component.get("RRULE").to_ical().decode()

@@ -61,21 +61,22 @@ def available_time_zones() -> frozenset[str]:
 _zones: frozenset[str] | None = None
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# Shared with the booking form's checks (booking/services.py).
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def validate_one_line(value: str) -> None:
     """Names and titles end up in email headers and calendar lines: no line breaks."""
-    if _CONTROL_CHARS.search(value or ""):
+    if CONTROL_CHARS.search(value or ""):
         raise ValidationError(_("Line breaks and control characters are not allowed."))
 
 
-_CONTROL_CHARS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def validate_text(value: str) -> None:
     """Longer text keeps its line breaks, but no other control characters."""
-    if _CONTROL_CHARS_BUT_LINES.search(value or ""):
+    if CONTROL_CHARS_BUT_LINES.search(value or ""):
         raise ValidationError(_("Control characters are not allowed."))
 
 
