@@ -5,7 +5,6 @@ events, bookings) and nothing remote; the arithmetic is `bookwithme.slots`.
 """
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,13 +20,6 @@ MAX_SPAN_DAYS = 62
 CACHE_SECONDS = 300
 _PAD = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class SlotAnswer:
-    slots: list[slots.Interval]
-    # Why slots are withheld, when they are (e.g. "calendar_stale").
-    notice: str | None = None
 
 
 def day_span(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -62,7 +54,7 @@ def slots_between(
     *,
     now: datetime | None = None,
     ignoring: Booking | None = None,
-) -> SlotAnswer:
+) -> list[slots.Interval]:
     """Every start the type offers in [span_start, span_end), by the contract's slot rules.
 
     `ignoring` is a booking whose own time counts as free (the one being rescheduled).
@@ -75,16 +67,16 @@ def slots_between(
 
 def _compute(
     meeting_type: MeetingType, earliest: datetime, latest: datetime, ignoring: Booking | None
-) -> SlotAnswer:
+) -> list[slots.Interval]:
     owner_tz = ZoneInfo(meeting_type.owner.time_zone)
     if earliest > latest:
-        return SlotAnswer([])
+        return []
 
     first = earliest.astimezone(owner_tz).date()
     last = latest.astimezone(owner_tz).date()
     windows = slots.open_windows(hours_of(meeting_type), owner_tz, first, last)
     if not windows:
-        return SlotAnswer([])
+        return []
     lo, hi = windows[0].start - _PAD, windows[-1].end + _PAD
 
     busy = busy_between(meeting_type.owner_id, lo, hi)
@@ -112,7 +104,7 @@ def _compute(
         booked_per_day=per_day,
         tz=owner_tz,
     )
-    return SlotAnswer(found)
+    return found
 
 
 def cache_key(
@@ -167,7 +159,7 @@ def slots_for(
     span_start, span_end = day_span(first, last, tz)
     if ignoring is not None:
         answer = slots_between(meeting_type, span_start, span_end, now=now, ignoring=ignoring)
-        return [(s.start.timestamp(), s.end.timestamp()) for s in answer.slots]
+        return [(s.start.timestamp(), s.end.timestamp()) for s in answer]
     owner = meeting_type.owner
     key = cache_key(
         meeting_type.pk, owner.availability_version, owner.time_zone, span_start, span_end
@@ -175,7 +167,7 @@ def slots_for(
     pairs = cached_pairs(key)
     if pairs is None:
         answer = _compute(meeting_type, span_start, span_end - _TICK, None)
-        pairs = [(s.start.timestamp(), s.end.timestamp()) for s in answer.slots]
+        pairs = [(s.start.timestamp(), s.end.timestamp()) for s in answer]
         cache.set(key, pairs, CACHE_SECONDS)
     return within_bounds(pairs, meeting_type.min_notice_minutes, meeting_type.horizon_days, now)
 
@@ -199,4 +191,4 @@ def is_offered(
         return False
     start = start.astimezone(UTC)
     answer = slots_between(meeting_type, start, start + _TICK, now=now, ignoring=ignoring)
-    return answer.notice is None and any(s.start == start for s in answer.slots)
+    return any(s.start == start for s in answer)

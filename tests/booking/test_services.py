@@ -3,10 +3,9 @@
 from datetime import datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from makers import NOW, make_link, make_person, make_type
+from makers import make_link, make_person, make_type
 
 from bookwithme.booking import availability, services, signals
 from bookwithme.booking.errors import Invalid, LinkUsed, SlotUnavailable
@@ -14,11 +13,7 @@ from bookwithme.booking.models import Booking, Link, MeetingType
 from bookwithme.calendars.events import add_event
 from bookwithme.tokens import hash_token, seal, unseal
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -150,5 +145,5 @@ def test_slots_take_three_queries_at_most_however_busy_the_calendar(mt):
         answer = availability.slots_between(
             mt, *availability.day_span(first, last, availability.ZoneInfo("Europe/Paris"))
         )
-    assert answer.slots
+    assert answer
     assert len(queries) <= 3, [q["sql"] for q in queries]
