@@ -23,6 +23,17 @@ def _empty_cache(request):
     yield
 
 
+@pytest.fixture
+def frozen():
+    """Time stands at makers.NOW (Monday 2026-06-01, 08:00 in Paris); yields the traveller
+    so a test can move the clock on."""
+    import time_machine
+    from makers import NOW
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher(request):
     """The production hasher is slow on purpose; no test here measures it."""

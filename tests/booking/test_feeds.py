@@ -4,18 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-import time_machine
 from makers import NOW, make_person, make_type
 
 from bookwithme.booking import services
 from bookwithme.calendars.events import add_event
 from bookwithme.directory import changes
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

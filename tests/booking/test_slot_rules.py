@@ -5,16 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from makers import NOW, auth, make_person, make_token, make_type
+from makers import auth, make_person, make_token, make_type
 
 from bookwithme.booking import services
 from bookwithme.calendars.events import add_event
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import icalendar
 import pytest
-import time_machine
 from makers import NOW, make_person, make_type
 
 from bookwithme.notify.models import OutboxMessage
@@ -15,13 +14,7 @@ API = "/api/v1"
 START = "2026-06-02T10:00:00+02:00"
 MOVED = "2026-06-02T14:00:00+02:00"
 
-pytestmark = pytest.mark.usefixtures("intro")
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("intro", "frozen")
 
 
 @pytest.fixture
