@@ -11,7 +11,7 @@ PYTHON := $(shell for p in python3.12 python3.13 python3.14 python3; do \
 
 MO := bookwithme/locale/fr/LC_MESSAGES/django.mo
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint browser bench clean
 
 install: $(STAMP) $(MO)
 
@@ -38,7 +38,14 @@ lint: install
 	$(BIN)/bookwithme makemigrations --check --dry-run
 	$(BIN)/mypy
 
-test: lint
+# The browser journeys (tests/e2e) need Debian's chromium; never Playwright's own download.
+browser:
+	@command -v chromium >/dev/null || { echo "make: installing chromium for the browser tests"; \
+		apt-get install -y chromium >/dev/null 2>&1 \
+		|| { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; } \
+		|| echo "make: WARNING: chromium could not be installed; the browser tests will be skipped" >&2; }
+
+test: lint browser
 	$(BIN)/pytest -n 2
 
 bench: install
@@ -47,6 +54,7 @@ bench: install
 		|| echo "make bench: wrk could not be installed; bench/api.py will say so" >&2
 	$(BIN)/python bench/slots.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/caldav_sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -119,6 +119,10 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 USE_I18N = True
+# The organizer app signs people in with their email and password.
+LOGIN_URL = "app:login"
+LOGIN_REDIRECT_URL = "app:dashboard"
+LOGOUT_REDIRECT_URL = "app:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -142,6 +146,11 @@ BOOKWITHME_MEETING_PROVIDER = env_str("BOOKWITHME_MEETING_PROVIDER", "jitsi")
 if BOOKWITHME_MEETING_PROVIDER not in {"jitsi", "fixed", "none"}:
     raise ConfigError("BOOKWITHME_MEETING_PROVIDER must be jitsi, fixed or none")
 BOOKWITHME_JITSI_URL = env_url("BOOKWITHME_JITSI_URL", "https://meet.jit.si")
+
+# Connected calendars: each is read every N minutes; when one has not been read successfully
+# for M minutes, its owner's pages offer no times until it has (docs/calendars.md).
+BOOKWITHME_CALENDAR_SYNC_MINUTES = env_int("BOOKWITHME_CALENDAR_SYNC_MINUTES", 10)
+BOOKWITHME_CALENDAR_STALE_AFTER_MINUTES = env_int("BOOKWITHME_CALENDAR_STALE_AFTER_MINUTES", 30)
 
 LOGGING = {
     "version": 1,

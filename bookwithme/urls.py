@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("app/", include("bookwithme.web.app.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("freebusy/<slug:page_slug>.ics", web_feeds.freebusy, name="freebusy"),
     path("", include("bookwithme.web.urls")),
 ]

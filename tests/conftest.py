@@ -42,3 +42,19 @@ def _fast_password_hasher(request):
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
+
+
+@pytest.fixture
+def run_worker():
+    """Run every task that is due now, as `bookwithme worker --batch` does, then return."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    def run():
+        # The worker checks its connection between tasks and drops one left outside
+        # autocommit, which the test's own transaction is: keep it for the test.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("worker", batch=True, verbosity=0)
+
+    return run

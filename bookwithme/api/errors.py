@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from bookwithme.booking.errors import BookingError
-from bookwithme.calendars.events import EventError
+from bookwithme.calendars.errors import InputError
 from bookwithme.calendars.ical import IcalError
 
 STATUS_CODES = {
@@ -93,8 +93,8 @@ def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
-def on_event_error(request: HttpRequest, exc: EventError) -> HttpResponse:
-    return error_response(422, "validation", "Some fields are not valid.", exc.fields)
+def on_input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
+    return error_response(422, "validation", exc.message, exc.fields)
 
 
 def on_ical_error(request: HttpRequest, exc: IcalError) -> HttpResponse:
@@ -118,7 +118,7 @@ HANDLERS = [
     (HttpError, on_http_error),
     (BookingError, on_booking_error),
     (ApiError, on_api_error),
-    (EventError, on_event_error),
+    (InputError, on_input_error),
     (IcalError, on_ical_error),
     (DjangoValidationError, on_model_validation),
     (Http404, on_404),

@@ -4,7 +4,6 @@ from datetime import date
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
@@ -32,7 +31,7 @@ from bookwithme.api.schemas import (
     MePatch,
     WorkingHoursIO,
 )
-from bookwithme.booking import meeting_types, services
+from bookwithme.booking import addresses, meeting_types, services
 from bookwithme.booking.availability import day_span
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.calendars.events import add_event, import_ics
@@ -63,7 +62,7 @@ def get_me(request: HttpRequest):
         "name": person.name,
         "time_zone": person.time_zone,
         "page_slug": person.page_slug,
-        "page_url": present.page_url(person),
+        "page_url": addresses.page_url(person),
         "page_published": person.page_published,
         "language": person.language,
         "enabled": decision.allowed,
@@ -77,28 +76,19 @@ def patch_me(request: HttpRequest, payload: MePatch):
     return get_me(request)
 
 
-def _hours_of(person) -> WorkingHours:
-    return WorkingHours.objects.get_or_create(person=person)[0]
-
-
 @router.get("/me/working-hours", response={200: WorkingHoursIO, **ERRORS})
 def get_working_hours(request: HttpRequest):
-    return _hours_of(me(request)).as_hours().to_json()
+    return WorkingHours.of(me(request)).as_hours().to_json()
 
 
 @router.put("/me/working-hours", response={200: WorkingHoursIO, **ERRORS})
 def put_working_hours(request: HttpRequest, payload: WorkingHoursIO):
     try:
-        canonical = slots.WeeklyHours.from_json(payload.weekly, payload.overrides).to_json()
+        return WorkingHours.replace(me(request), payload.weekly, payload.overrides)
     except slots.HoursError as e:
         raise ApiError(
             422, "validation", "Some fields are not valid.", {"weekly": [str(e)]}
         ) from None
-    with transaction.atomic():
-        hours = _hours_of(me(request))
-        hours.weekly, hours.overrides = canonical["weekly"], canonical["overrides"]
-        hours.save()
-    return canonical
 
 
 @router.get("/me/events", response={200: list[EventOut], **ERRORS})
@@ -190,7 +180,7 @@ def create_link(request: HttpRequest, type_id: int, payload: LinkIn):
         {
             "id": link.pk,
             "token": token,
-            "url": present.url(f"/l/{token}"),
+            "url": addresses.link_url(token),
             "expires_at": link.expires_at,
             "single_use": link.single_use,
         },

@@ -3,18 +3,9 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
-from bookwithme.booking.meeting_types import hours_to_api
+from bookwithme.booking.addresses import absolute, manage_url, type_url
+from bookwithme.booking.meeting_types import api_fields
 from bookwithme.booking.models import Booking, Link, MeetingType
-
-
-def url(path: str) -> str:
-    return f"{settings.BOOKWITHME_BASE_URL}{path}"
-
-
-def page_url(person) -> str | None:
-    return url(f"/{person.page_slug}") if person.page_slug else None
 
 
 def local(value: datetime, tz: ZoneInfo | str) -> datetime:
@@ -22,26 +13,9 @@ def local(value: datetime, tz: ZoneInfo | str) -> datetime:
 
 
 def meeting_type(mt: MeetingType) -> dict:
-    return {
-        "id": mt.pk,
-        "title": mt.title,
-        "slug": mt.slug,
-        "description": mt.description,
-        "duration_minutes": mt.duration_minutes,
-        "visibility": mt.visibility,
-        "location": {"kind": mt.location_kind, "value": mt.location_value},
-        "online_meeting": mt.online_meeting,
-        "hours": hours_to_api(mt.hours),
-        "buffer_before_minutes": mt.buffer_before_minutes,
-        "buffer_after_minutes": mt.buffer_after_minutes,
-        "min_notice_minutes": mt.min_notice_minutes,
-        "horizon_days": mt.horizon_days,
-        "slot_step_minutes": mt.slot_step_minutes or mt.duration_minutes,
-        "daily_limit": mt.daily_limit,
-        "questions": mt.questions,
-        "reminder_minutes_before": mt.reminder_minutes_before,
-        "url": url(f"/{mt.owner.page_slug}/{mt.slug}") if mt.is_public else None,
-    }
+    fields = api_fields(mt)
+    fields["slot_step_minutes"] = fields["slot_step_minutes"] or mt.duration_minutes
+    return {"id": mt.pk, **fields, "url": type_url(mt)}
 
 
 def public_type(mt: MeetingType) -> dict:
@@ -105,9 +79,9 @@ def booked(b: Booking, manage_token: str) -> dict:
         "end": local(b.end, b.attendee_time_zone),
         "status": b.status,
         "manage_token": manage_token,
-        "manage_url": url(f"/manage/{manage_token}"),
+        "manage_url": manage_url(manage_token),
         "meeting_url": b.meeting_url,
-        "ics_url": url(f"/api/v1/manage/{manage_token}/ics"),
+        "ics_url": absolute(f"/api/v1/manage/{manage_token}/ics"),
     }
 
 

@@ -26,9 +26,10 @@ from bookwithme.api.schemas import (
     SlotsOut,
     StatusOut,
 )
-from bookwithme.booking import access, services
+from bookwithme.booking import access, addresses, services
 from bookwithme.booking.availability import (
     MAX_SPAN_DAYS,
+    NOTICE_STALE,
     cache_key,
     cached_pairs,
     day_span,
@@ -62,26 +63,30 @@ def _span(mt_tz: str, from_: date | None, to: date | None, tz: str | None):
     return zone, first, last
 
 
-def _slots_response(zone: ZoneInfo, pairs: list[tuple[float, float]]) -> JsonResponse:
+def _slots_response(
+    zone: ZoneInfo, pairs: list[tuple[float, float]], notice: str | None = None
+) -> JsonResponse:
     # The hottest route: its body is built right here rather than re-validated by the
     # SlotsOut schema, which still documents it.
-    return JsonResponse(
-        {
-            "time_zone": zone.key,
-            "slots": [
-                {
-                    "start": datetime.fromtimestamp(s, zone).isoformat(),
-                    "end": datetime.fromtimestamp(e, zone).isoformat(),
-                }
-                for s, e in pairs
-            ],
-        }
-    )
+    body: dict = {
+        "time_zone": zone.key,
+        "slots": [
+            {
+                "start": datetime.fromtimestamp(s, zone).isoformat(),
+                "end": datetime.fromtimestamp(e, zone).isoformat(),
+            }
+            for s, e in pairs
+        ],
+    }
+    if notice:
+        body["notice"] = notice
+    return JsonResponse(body)
 
 
 def _slots(mt: MeetingType, from_, to, tz, ignoring: Booking | None = None) -> JsonResponse:
     zone, first, last = _span(mt.owner.time_zone, from_, to, tz)
-    return _slots_response(zone, slots_for(mt, first, last, zone, ignoring=ignoring))
+    offer = slots_for(mt, first, last, zone, ignoring=ignoring)
+    return _slots_response(zone, offer.pairs, offer.notice)
 
 
 def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: Link | None = None):
@@ -138,6 +143,8 @@ def page_slots(
     if head is not None and head.available:
         # Answered from the cache after one small query when nothing has changed.
         zone, first, last = _span(head.owner_tz, from_, to, tz)
+        if head.calendar_stale:
+            return _slots_response(zone, [], NOTICE_STALE)
         span_start, span_end = day_span(first, last, zone)
         key = cache_key(head.type_id, head.owner_version, head.owner_tz, span_start, span_end)
         pairs = cached_pairs(key)
@@ -182,9 +189,7 @@ def revoke_link(request: HttpRequest, token: str):
     if not token.isdigit():
         raise NotFound()
     link = get_object_or_404(Link, pk=int(token), meeting_type__owner=request.person)
-    if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
+    link.revoke()
     return Status(204, None)
 
 
@@ -258,7 +263,7 @@ def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = N
 def manage_ics(request: HttpRequest, token: str):
     booking = access.booking_for(token)
     method = "PUBLISH" if booking.is_active else "CANCEL"
-    body = invitation(booking, method=method, manage_url=present.url(f"/manage/{token}"))
+    body = invitation(booking, method=method, manage_url=addresses.manage_url(token))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="booking.ics"'
     return response

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from bookwithme.api import organizer, public
+from bookwithme.api import calendars, organizer, public
 from bookwithme.api.errors import HANDLERS
 
 api = NinjaAPI(
@@ -14,6 +14,7 @@ api = NinjaAPI(
 for exception, handler in HANDLERS:
     api.add_exception_handler(exception, handler)
 api.add_router("", organizer.router)
+api.add_router("", calendars.router)
 api.add_router("", public.router)
 
 urlpatterns = api.urls[0]

@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from bookwithme.booking.errors import LinkExpired, LinkUsed, NotFound, PageUnavailable
 from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.calendars.models import stale_after
 from bookwithme.directory.policy import Settings, decide, page_decision
 from bookwithme.tokens import hash_token
 
@@ -75,6 +77,8 @@ class TypeHead(NamedTuple):
     min_notice_minutes: int
     horizon_days: int
     available: bool
+    # A connected calendar of the owner is stale: no slots (availability.NOTICE_STALE).
+    calendar_stale: bool
 
 
 # The hottest lookup (every slots request of a public page): one plain query, no ORM
@@ -83,7 +87,9 @@ _HEAD_SQL = """
 SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
        p.is_active, p.page_published, p.has_licence, o.anonymous_sharing,
        o.calendar_api_enabled, o.app_access_policy, o.app_allow_list, o.app_block_list,
-       p.calendar_api_enabled, p.app_access_policy, p.app_allow_list, p.app_block_list
+       p.calendar_api_enabled, p.app_access_policy, p.app_allow_list, p.app_block_list,
+       EXISTS (SELECT 1 FROM calendars_connection c WHERE c.owner_id = p.id AND c.checks_busy
+               AND (c.last_success_at IS NULL OR c.last_success_at < %s))
 FROM booking_meetingtype mt
 JOIN directory_person p ON p.id = mt.owner_id
 JOIN directory_organization o ON o.id = p.organization_id
@@ -105,8 +111,10 @@ def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
     """The head of a public type, or None when there is none (ask `public_type` why)."""
     if "\x00" in page_slug or "\x00" in type_slug:
         return None
+    # The staleness bound moves with the clock, so it is a parameter, never cached.
+    fresh_since = connection.ops.adapt_datetimefield_value(timezone.now() - stale_after())
     with connection.cursor() as cursor:
-        cursor.execute(_HEAD_SQL, [page_slug.lower(), type_slug])
+        cursor.execute(_HEAD_SQL, [fresh_since, page_slug.lower(), type_slug])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -118,7 +126,7 @@ def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
         anonymous_sharing=sharing,
     )
     available = bool(active and published) and decision.allowed
-    return TypeHead(type_id, version, tz, notice, horizon, available)
+    return TypeHead(type_id, version, tz, notice, horizon, available, bool(row[17]))
 
 
 def link_for(token: str, *, allow_spent: bool = False) -> Link:

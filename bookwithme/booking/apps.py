@@ -8,12 +8,26 @@ def _owner_changed(sender, instance, **kwargs):
     bump_availability(instance.owner_id if hasattr(instance, "owner_id") else instance.person_id)
 
 
+def _longest_horizon(sender, owner_id, **kwargs):
+    """How far ahead the owner's calendars must be read: their types' longest horizon."""
+    from django.db.models import Max
+
+    from bookwithme.booking.models import MeetingType
+
+    return (
+        MeetingType.objects.live()
+        .filter(owner_id=owner_id)
+        .aggregate(days=Max("horizon_days"))["days"]
+    )
+
+
 class BookingConfig(AppConfig):
     name = "bookwithme.booking"
     label = "booking"
 
     def ready(self):
         from bookwithme.booking.overlap import ensure_triggers
+        from bookwithme.calendars.sync import horizon_needed
 
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="booking-triggers")
         # Any saved or deleted booking, working hours or meeting type outdates the owner's
@@ -22,3 +36,4 @@ class BookingConfig(AppConfig):
             sender = self.get_model(model)
             post_save.connect(_owner_changed, sender=sender, dispatch_uid=f"bump-{model}")
             post_delete.connect(_owner_changed, sender=sender, dispatch_uid=f"bump-{model}-del")
+        horizon_needed.connect(_longest_horizon, dispatch_uid="booking-horizon")

@@ -1,11 +1,14 @@
 """Which starts a meeting type offers: the database's facts handed to the slot engine.
 
-Three indexed queries at most (the owner's working hours when the type uses them, calendar
-events, bookings) and nothing remote; the arithmetic is `bookwithme.slots`.
+A few indexed queries (the owner's connected calendars' state, the working hours when the
+type uses them, calendar events, bookings) and nothing remote; the arithmetic is
+`bookwithme.slots`. When a connected calendar has not been read within its staleness bound,
+nothing is offered (`NOTICE_STALE`): stale busy time must not double-book.
 """
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -14,12 +17,22 @@ from django.utils import timezone
 from bookwithme import slots
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.calendars.busy import busy_between
+from bookwithme.calendars.models import Connection
 
 MAX_SPAN_DAYS = 62
 # A bound on how long an answer may live in the cache even if no change is noticed.
 CACHE_SECONDS = 300
 _PAD = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
+# Why an answer offers nothing: a connected calendar's busy time is too old to trust.
+NOTICE_STALE = "calendar_stale"
+
+
+class Offer(NamedTuple):
+    """The starts offered, as (start, end) timestamps; or none, and `notice` says why."""
+
+    pairs: list[tuple[float, float]]
+    notice: str | None = None
 
 
 def day_span(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -55,20 +68,47 @@ def slots_between(
     now: datetime | None = None,
     ignoring: Booking | None = None,
 ) -> list[slots.Interval]:
-    """Every start the type offers in [span_start, span_end), by the contract's slot rules.
+    """Every start the type offers in [span_start, span_end), by the contract's slot rules;
+    none while the owner's connected calendars are stale.
 
     `ignoring` is a booking whose own time counts as free (the one being rescheduled).
     """
-    soonest, furthest = _bounds(meeting_type, now or timezone.now())
+    now = now or timezone.now()
+    state = Connection.objects.busy_state(meeting_type.owner_id, now)
+    if state.stale:
+        return []
+    return _between(meeting_type, span_start, span_end, now, ignoring, state.covered_until)
+
+
+def _between(
+    meeting_type: MeetingType,
+    span_start: datetime,
+    span_end: datetime,
+    now: datetime,
+    ignoring: Booking | None,
+    covered_until: datetime | None,
+) -> list[slots.Interval]:
+    soonest, furthest = _bounds(meeting_type, now)
     return _compute(
-        meeting_type, max(soonest, span_start), min(furthest, span_end - _TICK), ignoring
+        meeting_type,
+        max(soonest, span_start),
+        min(furthest, span_end - _TICK),
+        ignoring,
+        covered_until,
     )
 
 
 def _compute(
-    meeting_type: MeetingType, earliest: datetime, latest: datetime, ignoring: Booking | None
+    meeting_type: MeetingType,
+    earliest: datetime,
+    latest: datetime,
+    ignoring: Booking | None,
+    covered_until: datetime | None,
 ) -> list[slots.Interval]:
     owner_tz = ZoneInfo(meeting_type.owner.time_zone)
+    if covered_until is not None:
+        # Connected calendars were read up to there: no meeting (and its buffer) reaches past.
+        latest = min(latest, covered_until - meeting_type.duration - meeting_type.buffer_after)
     if earliest > latest:
         return []
 
@@ -114,8 +154,10 @@ def cache_key(
 
     Everything the answer depends on is in the key or raises `owner_version` when it changes
     (the owner's bookings, events, hours, meeting types: see the apps' signal receivers), so an
-    entry is never stale for its key. Only notice and horizon depend on the clock, and they
-    are applied on the way out (`within_bounds`).
+    entry is never stale for its key; a sync that changes the owner's synced busy time (or how
+    far it reaches) raises the version too. Notice, horizon and the connected calendars'
+    staleness depend on the clock: notice and horizon are applied on the way out
+    (`within_bounds`), staleness is checked before the cache is read.
     """
     return (
         f"slots:{type_id}:{owner_version}:{owner_tz}:"
@@ -148,28 +190,35 @@ def slots_for(
     *,
     now: datetime | None = None,
     ignoring: Booking | None = None,
-) -> list[tuple[float, float]]:
+) -> Offer:
     """The (start, end) timestamps of the starts whose date in the visitor's zone `tz` is
-    within first..last inclusive.
+    within first..last inclusive; none, with `NOTICE_STALE`, while a connected calendar of
+    the owner is stale.
 
     Pages ask this again and again with nothing changed in between, so the answer for the
     span is cached (see `cache_key`). A booking never trusts this cache: `book` re-checks
     with `is_offered`.
     """
+    now = now or timezone.now()
+    owner = meeting_type.owner
+    state = Connection.objects.busy_state(owner.pk, now)
+    if state.stale:
+        return Offer([], NOTICE_STALE)
     span_start, span_end = day_span(first, last, tz)
     if ignoring is not None:
-        answer = slots_between(meeting_type, span_start, span_end, now=now, ignoring=ignoring)
-        return [(s.start.timestamp(), s.end.timestamp()) for s in answer]
-    owner = meeting_type.owner
+        answer = _between(meeting_type, span_start, span_end, now, ignoring, state.covered_until)
+        return Offer([(s.start.timestamp(), s.end.timestamp()) for s in answer])
     key = cache_key(
         meeting_type.pk, owner.availability_version, owner.time_zone, span_start, span_end
     )
     pairs = cached_pairs(key)
     if pairs is None:
-        answer = _compute(meeting_type, span_start, span_end - _TICK, None)
+        answer = _compute(meeting_type, span_start, span_end - _TICK, None, state.covered_until)
         pairs = [(s.start.timestamp(), s.end.timestamp()) for s in answer]
         cache.set(key, pairs, CACHE_SECONDS)
-    return within_bounds(pairs, meeting_type.min_notice_minutes, meeting_type.horizon_days, now)
+    return Offer(
+        within_bounds(pairs, meeting_type.min_notice_minutes, meeting_type.horizon_days, now)
+    )
 
 
 def is_offered(

@@ -67,6 +67,32 @@ def hours_to_api(value: Any) -> Any:
     return "working_hours" if value is None else value
 
 
+def api_fields(meeting_type: MeetingType) -> dict[str, Any]:
+    """The type's fields as `apply_changes` takes them (and the API shows them).
+
+    `slot_step_minutes` is None while the step follows the duration.
+    """
+    mt = meeting_type
+    return {
+        "title": mt.title,
+        "slug": mt.slug,
+        "description": mt.description,
+        "duration_minutes": mt.duration_minutes,
+        "visibility": mt.visibility,
+        "location": {"kind": mt.location_kind, "value": mt.location_value},
+        "online_meeting": mt.online_meeting,
+        "hours": hours_to_api(mt.hours),
+        "buffer_before_minutes": mt.buffer_before_minutes,
+        "buffer_after_minutes": mt.buffer_after_minutes,
+        "min_notice_minutes": mt.min_notice_minutes,
+        "horizon_days": mt.horizon_days,
+        "slot_step_minutes": mt.slot_step_minutes,
+        "daily_limit": mt.daily_limit,
+        "questions": mt.questions,
+        "reminder_minutes_before": mt.reminder_minutes_before,
+    }
+
+
 def _with_defaults(question: Any) -> Any:
     if not isinstance(question, dict):
         return question  # validate_questions says what is wrong with it

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +60,25 @@ class WorkingHours(models.Model):
 
     def as_hours(self) -> slots.WeeklyHours:
         return slots.WeeklyHours.from_json(self.weekly, self.overrides)
+
+    @classmethod
+    def of(cls, person) -> "WorkingHours":
+        """The person's hours; weekdays 9 to 5 until they set their own."""
+        return cls.objects.get_or_create(person=person)[0]
+
+    @classmethod
+    def replace(cls, person, weekly: Any, overrides: Any) -> slots.HoursJSON:
+        """Check and store the person's new hours, in their canonical form.
+
+        Raises `slots.HoursError`, whose message is meant for the organizer. Saving outdates
+        the person's cached slots (the post_save receiver in booking/apps.py).
+        """
+        canonical = slots.WeeklyHours.from_json(weekly, overrides).to_json()
+        with transaction.atomic():
+            hours = cls.of(person)
+            hours.weekly, hours.overrides = canonical["weekly"], canonical["overrides"]
+            hours.save()
+        return canonical
 
 
 def validate_questions(value: Any) -> None:
@@ -291,6 +310,12 @@ class Link(models.Model):
             return self.State.EXPIRED
         return self.State.ACTIVE
 
+    def revoke(self) -> None:
+        """Switch the link off for good; revoking it again changes nothing."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
 
 def new_booking_uid() -> str:
     return f"{uuid.uuid4()}@bookwithme"
@@ -384,6 +409,17 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.CONFIRMED
+
+    def labelled_answers(self) -> list[tuple[str, str]]:
+        """The attendee's answers, labelled with their questions, in the questions' order."""
+        labels = {
+            q["id"]: q.get("label") or q["id"]
+            for q in self.meeting_type.questions
+            if isinstance(q, dict) and "id" in q
+        }
+        ordered = [qid for qid in labels if qid in self.answers]
+        ordered += [qid for qid in self.answers if qid not in labels]
+        return [(labels.get(qid, qid), str(self.answers[qid])) for qid in ordered]
 
     def manage_token(self) -> str:
         """The attendee's manage token in clear (for their emails); "" when not kept."""

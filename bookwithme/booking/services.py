@@ -30,7 +30,13 @@ from bookwithme.booking.errors import (
     SlotUnavailable,
 )
 from bookwithme.booking.meetings import meeting_url_for
-from bookwithme.booking.models import Booking, Link, MeetingType, new_booking_uid
+from bookwithme.booking.models import (
+    LINK_DEFAULT_DAYS,
+    Booking,
+    Link,
+    MeetingType,
+    new_booking_uid,
+)
 from bookwithme.directory.models import (
     CONTROL_CHARS,
     CONTROL_CHARS_BUT_LINES,
@@ -41,7 +47,8 @@ from bookwithme.tokens import hash_token, new_token, seal, unseal
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{3,40}$")
 LANGUAGES = ("en", "fr")
 NO_CONTROL_CHARS = _lazy("Line breaks and control characters are not allowed.")
-MAX_NAME, MAX_NOTES, MAX_ANSWER, MAX_REASON = 200, 5000, 5000, 2000
+MAX_NAME, MAX_NOTES, MAX_ANSWER, MAX_REASON, MAX_LABEL = 200, 5000, 5000, 2000, 200
+LINK_MAX_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -320,16 +327,23 @@ def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None 
 def create_link(
     meeting_type: MeetingType,
     *,
-    expires_in_days: int | None = 90,
+    expires_in_days: int | None = LINK_DEFAULT_DAYS,
     single_use: bool = False,
     label: str = "",
 ) -> tuple[Link, str]:
     """A new private link to the type, and its token (shown once; only the hash is kept)."""
     label = (label or "").strip()
+    errors: dict[str, list[str]] = {}
     if CONTROL_CHARS.search(label):
-        raise Invalid(fields={"label": [NO_CONTROL_CHARS]})
+        errors["label"] = [str(NO_CONTROL_CHARS)]
+    elif len(label) > MAX_LABEL:
+        errors["label"] = [_("At most %(limit)d characters.") % {"limit": MAX_LABEL}]
+    days = LINK_DEFAULT_DAYS if expires_in_days is None else expires_in_days
+    if not 1 <= days <= LINK_MAX_DAYS:
+        errors["expires_in_days"] = [_("Between 1 and %(limit)d days.") % {"limit": LINK_MAX_DAYS}]
+    if errors:
+        raise Invalid(fields=errors)
     token, token_hash = new_token()
-    days = 90 if expires_in_days is None else expires_in_days
     link = Link.objects.create(
         meeting_type=meeting_type,
         token_hash=token_hash,

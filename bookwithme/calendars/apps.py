@@ -14,7 +14,10 @@ class CalendarsConfig(AppConfig):
 
     def ready(self):
         # A saved or deleted event outdates its owner's cached slots (bulk writes bump
-        # explicitly, since they send no signals).
+        # explicitly, since they send no signals). So does a removed connection: its busy
+        # blocks go with it.
         Event = self.get_model("Event")
         post_save.connect(_event_changed, sender=Event, dispatch_uid="bump-event")
         post_delete.connect(_event_changed, sender=Event, dispatch_uid="bump-event-del")
+        Connection = self.get_model("Connection")
+        post_delete.connect(_event_changed, sender=Connection, dispatch_uid="bump-connection-del")

@@ -1,17 +1,18 @@
 """An owner's busy time from calendars, read from the database only, never from a remote server.
 
 Bookings are the booking app's business; this module answers for calendar events: the
-built-in calendar's (and, once synced, remote calendars' busy blocks).
+built-in calendar's and the busy blocks synced from connected calendars (`RemoteBusy`), read
+alike in one query.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from bookwithme.calendars.models import Event
+from bookwithme.calendars.models import Event, RemoteBusy
 from bookwithme.calendars.recurrence import occurrences
 
 _EXPANSION = ("start", "end", "rrule", "time_zone", "exdates")
@@ -29,11 +30,18 @@ class BusyEvent:
     description: str
 
 
-def _overlapping(owner_id: int, start: datetime, end: datetime):
-    """Busy events that may overlap [start, end): one indexed query; series over are skipped."""
-    return Event.objects.filter(owner_id=owner_id, busy=True, start__lt=end).filter(
+def _overlapping(blocks: QuerySet, start: datetime, end: datetime) -> QuerySet:
+    """Blocks that may overlap [start, end): an indexed range; series that are over skipped."""
+    return blocks.filter(start__lt=end).filter(
         Q(rrule="", end__gt=start)
         | (~Q(rrule="") & (Q(repeats_until__isnull=True) | Q(repeats_until__gt=start)))
+    )
+
+
+def _sources(owner_id: int, start: datetime, end: datetime) -> tuple[QuerySet, QuerySet]:
+    return (
+        _overlapping(Event.objects.filter(owner_id=owner_id, busy=True), start, end),
+        _overlapping(RemoteBusy.objects.filter(owner_id=owner_id), start, end),
     )
 
 
@@ -47,22 +55,26 @@ def _expand(e_start, e_end, rule, tz_name, exdates, start, end):
 def busy_between(owner_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Busy (start, end) pairs of the owner's events overlapping [start, end), in any order.
 
-    One indexed query; recurring series are expanded here, inside the span only.
+    One query (built-in and synced blocks, UNION ALL); recurring series are expanded here,
+    inside the span only.
     """
+    events, remote = _sources(owner_id, start, end)
+    rows = events.values_list(*_EXPANSION).union(remote.values_list(*_EXPANSION), all=True)
     busy = []
-    for row in _overlapping(owner_id, start, end).values_list(*_EXPANSION):
+    for row in rows:
         busy.extend(_expand(*row, start, end))
     return busy
 
 
 def busy_events_between(owner_id: int, start: datetime, end: datetime) -> list[BusyEvent]:
     """Like `busy_between`, with each occurrence's title, location and description."""
+    events, remote = _sources(owner_id, start, end)
+    details = (*_EXPANSION, "pk", "uid", "title", "location")
+    rows = [("event", *row) for row in events.values_list(*details, "description")]
+    rows += [("remote", *row, "") for row in remote.values_list(*details)]  # no description
     found = []
-    rows = _overlapping(owner_id, start, end).values_list(
-        *_EXPANSION, "pk", "uid", "title", "location", "description"
-    )
-    for *expansion, pk, uid, title, location, description in rows:
+    for source, *expansion, pk, uid, title, location, description in rows:
         for o_start, o_end in _expand(*expansion, start, end):
-            occurrence_uid = f"{uid or f'event-{pk}'}/{o_start:%Y%m%dT%H%M%SZ}"
+            occurrence_uid = f"{uid or f'{source}-{pk}'}/{o_start:%Y%m%dT%H%M%SZ}"
             found.append(BusyEvent(o_start, o_end, occurrence_uid, title, location, description))
     return found

@@ -5,21 +5,21 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from bookwithme.calendars.errors import InputError
 from bookwithme.calendars.ical import FIRST_YEAR, LAST_YEAR, parse_events
 from bookwithme.calendars.models import Event
 from bookwithme.calendars.recurrence import RecurrenceError, last_end
 from bookwithme.directory.models import validate_one_line, validate_text
 
 MAX_EVENT_LENGTH = timedelta(days=366)
+# The API's schema says the same; checked here too for every other caller (the web forms).
+MAX_LENGTHS = {"title": 500, "location": 500, "description": 5000}
 
 
-class EventError(ValueError):
+class EventError(InputError):
     """An event that cannot be stored; `fields` says which input is wrong and why."""
-
-    def __init__(self, fields: dict[str, list[str]]):
-        self.fields = fields
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
 
 
 def add_event(
@@ -38,12 +38,18 @@ def add_event(
     errors: dict[str, list[str]] = {}
     for name, value in (("start", start), ("end", end)):
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
-            errors[name] = [f"Give a time between the years {FIRST_YEAR} and {LAST_YEAR}."]
+            errors[name] = [
+                _("Give a time between the years %(first)d and %(last)d.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            ]
     for name, value, check in (
         ("title", title, validate_one_line),
         ("location", location, validate_one_line),
         ("description", description, validate_text),
     ):
+        if len(value) > MAX_LENGTHS[name]:
+            errors[name] = [_("At most %(limit)d characters.") % {"limit": MAX_LENGTHS[name]}]
+            continue
         try:
             check(value)
         except ValidationError as e:
@@ -51,9 +57,9 @@ def add_event(
     if errors:
         raise EventError(errors)
     if end <= start:
-        errors["end"] = ["The end must be after the start."]
+        errors["end"] = [_("The end must be after the start.")]
     elif end - start > MAX_EVENT_LENGTH:
-        errors["end"] = ["An event can last a year at most."]
+        errors["end"] = [_("An event can last a year at most.")]
     repeats_until = None
     if rrule and not errors:
         try:
@@ -81,18 +87,7 @@ def import_ics(owner, data: bytes | str) -> int:
     parsed = parse_events(data, ZoneInfo(owner.time_zone))
     with transaction.atomic():
         for p in parsed:
-            values = {
-                "title": p.title,
-                "location": p.location,
-                "description": p.description,
-                "start": p.start,
-                "end": p.end,
-                "busy": p.busy,
-                "time_zone": p.time_zone,
-                "rrule": p.rrule,
-                "exdates": [d.isoformat() for d in p.exdates],
-                "repeats_until": p.repeats_until,
-            }
+            values = {**p.block_fields(), "description": p.description, "busy": p.busy}
             if p.uid:
                 Event.objects.update_or_create(owner=owner, uid=p.uid, defaults=values)
             else:

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bookwithme.calendars.recurrence import last_end, parse_rule
+from bookwithme.directory.models import available_time_zones
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +45,39 @@ class ParsedEvent:
     location: str = ""
     description: str = ""
 
+    def block_fields(self) -> dict:
+        """The fields of a stored busy block (`models.BusyBlock`) for this event."""
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "location": self.location,
+            "start": self.start,
+            "end": self.end,
+            "time_zone": self.time_zone,
+            "rrule": self.rrule,
+            "exdates": [d.isoformat() for d in self.exdates],
+            "repeats_until": self.repeats_until,
+        }
 
-def _instant(value: date | datetime, tz: ZoneInfo) -> tuple[datetime, str]:
+
+def _zone_name(value: datetime, tzid: str | None) -> str:
+    """The IANA zone a time repeats in: its own, else its TZID's (Outlook's Windows names
+    mapped); UTC when neither is known."""
+    key = getattr(value.tzinfo, "key", None)
+    if key:
+        return key
+    for name in (tzid, WINDOWS_TO_OLSON.get(tzid or "")):
+        if name and name in available_time_zones():
+            return name
+    return "UTC"
+
+
+def _instant(value: date | datetime, tz: ZoneInfo, tzid: str | None = None) -> tuple[datetime, str]:
     """A DTSTART-like value as an aware UTC instant and the zone it repeats in."""
     if isinstance(value, datetime):
         if value.tzinfo is None:  # floating: the owner's wall time
             return value.replace(tzinfo=tz).astimezone(UTC), tz.key
-        zone = getattr(value.tzinfo, "key", None) or "UTC"
-        return value.astimezone(UTC), zone
+        return value.astimezone(UTC), _zone_name(value, tzid)
     # A date: all day, from the owner's local midnight.
     return datetime(value.year, value.month, value.day, tzinfo=tz).astimezone(UTC), tz.key
 
@@ -74,7 +101,7 @@ def _parse_one(component, tz: ZoneInfo) -> ParsedEvent | None:
     if dtstart is None:
         raise ValueError("no DTSTART")
     raw_start = dtstart.dt
-    start, zone = _instant(raw_start, tz)
+    start, zone = _instant(raw_start, tz, dtstart.params.get("TZID"))
     if component.get("DTEND") is not None:
         end, _ = _instant(component.get("DTEND").dt, tz)
     elif component.get("DURATION") is not None:

@@ -162,18 +162,6 @@ def _when(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return f"{span} ({zone.key}, {_offset(start)})"
 
 
-def _answers(booking: Booking) -> list[tuple[str, str]]:
-    """The attendee's answers, labelled with their questions, in the questions' order."""
-    labels = {
-        q["id"]: q.get("label") or q["id"]
-        for q in booking.meeting_type.questions
-        if isinstance(q, dict) and "id" in q
-    }
-    ordered = [qid for qid in labels if qid in booking.answers]
-    ordered += [qid for qid in booking.answers if qid not in labels]
-    return [(labels.get(qid, qid), str(booking.answers[qid])) for qid in ordered]
-
-
 def _context(
     booking: Booking,
     reader: Reader,
@@ -197,7 +185,7 @@ def _context(
         "attendee_email": booking.attendee_email,
         "attendee_time_zone": booking.attendee_time_zone,
         "notes": booking.notes,
-        "answers": _answers(booking),
+        "answers": booking.labelled_answers(),
         "when": _when(booking.start, booking.end, zone),
         "previous_when": previous,
         "day": f"{_day(start)}, {_time(start)}",

@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from bookwithme.booking import signals
+from bookwithme.calendars.tasks import sync_owner
 from bookwithme.notify.models import OutboxMessage
 from bookwithme.notify.tasks import schedule
 
@@ -71,3 +72,11 @@ def on_cancelled(sender, booking, **kwargs):
     _void_reminders(booking)
     _queue(booking, Kind.CANCELLED, Recipient.ATTENDEE)
     _queue(booking, Kind.CANCELLED, Recipient.ORGANIZER)
+
+
+@receiver(signals.booking_confirmed, dispatch_uid="calendars-sync-confirmed")
+@receiver(signals.booking_rescheduled, dispatch_uid="calendars-sync-rescheduled")
+@receiver(signals.booking_cancelled, dispatch_uid="calendars-sync-cancelled")
+def sync_calendars(sender, booking, **kwargs):
+    """Read the owner's connected calendars again right after a booking changes."""
+    sync_owner(booking.owner_id)

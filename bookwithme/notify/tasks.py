@@ -11,11 +11,11 @@ import logging
 import smtplib
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from bookwithme.booking import addresses
 from bookwithme.notify.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def manage_url(booking) -> str:
-    return f"{settings.BOOKWITHME_BASE_URL}/manage/{booking.manage_token()}"
+    return addresses.manage_url(booking.manage_token())
 
 
 def build(message: OutboxMessage):

@@ -1,8 +1,10 @@
-"""Minimal public pages: an organizer's page, a meeting type, a private link, a booking.
+"""The attendee's pages: an organizer's page, a meeting type, a private link, a booking.
 
-Plain HTML until the booking pages proper arrive; picking a time goes through the JSON API
-for now. What a URL points at, and every refusal, comes from `booking.access`, as for the API,
-so both answer the same way.
+Times are picked and bookings made, moved and cancelled by the pages' scripts through the
+public JSON API, so pages and API share one set of rules. What a URL points at, and every
+refusal, comes from `booking.access`, as for the API, so both answer the same way.
+
+These pages may be shown inside another site's iframe: organizers embed their booking page.
 """
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,17 +12,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from bookwithme.booking import access
+from bookwithme.booking import access, addresses
 from bookwithme.booking.errors import BookingError
-from bookwithme.booking.models import MeetingType
+from bookwithme.booking.models import Booking, MeetingType
+from bookwithme.web import strings
 
 
 def refused(request: HttpRequest, error: BookingError) -> HttpResponse:
     return render(request, "web/refused.html", {"error": error}, status=error.status)
 
 
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: "Alex Martin" -> "AM"."""
+    letters = [word[0] for word in name.split() if word[:1].isalnum()]
+    return "".join(letters[:1] + letters[1:][-1:]).upper() or "?"
+
+
+def organizer(person) -> dict:
+    name = person.name or person.page_slug
+    return {"name": name, "initials": initials(name)}
+
+
+@xframe_options_exempt
 @require_safe
 def person_page(request: HttpRequest, page_slug: str) -> HttpResponse:
     try:
@@ -28,27 +44,42 @@ def person_page(request: HttpRequest, page_slug: str) -> HttpResponse:
     except BookingError as e:
         return refused(request, e)
     meeting_types = MeetingType.objects.public().filter(owner=owner).order_by("title", "pk")
-    return render(request, "web/person.html", {"owner": owner, "meeting_types": meeting_types})
+    return render(
+        request,
+        "web/person.html",
+        {"owner": owner, "organizer": organizer(owner), "meeting_types": meeting_types},
+    )
 
 
-@require_safe
-def meeting_type_page(request: HttpRequest, page_slug: str, type_slug: str) -> HttpResponse:
-    try:
-        meeting_type = access.public_type(page_slug, type_slug)
-    except BookingError as e:
-        return refused(request, e)
+def _booking_page(request, meeting_type: MeetingType, api_path: str, private: bool):
     owner = meeting_type.owner
     return render(
         request,
         "web/meeting_type.html",
         {
             "owner": owner,
+            "organizer": organizer(owner),
             "meeting_type": meeting_type,
-            "slots_path": f"/api/v1/pages/{owner.page_slug}/{meeting_type.slug}/slots",
+            "slots_url": f"{api_path}/slots",
+            "book_url": f"{api_path}/bookings",
+            "private": private,
+            "strings": {**strings.picker(), **strings.booking()},
         },
     )
 
 
+@xframe_options_exempt
+@require_safe
+def meeting_type_page(request: HttpRequest, page_slug: str, type_slug: str) -> HttpResponse:
+    try:
+        meeting_type = access.public_type(page_slug, type_slug)
+    except BookingError as e:
+        return refused(request, e)
+    api_path = f"/api/v1/pages/{meeting_type.owner.page_slug}/{meeting_type.slug}"
+    return _booking_page(request, meeting_type, api_path, private=False)
+
+
+@xframe_options_exempt
 @never_cache
 @require_safe
 def link_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -56,17 +87,7 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
         link = access.link_for(token)
     except BookingError as e:
         return refused(request, e)
-    meeting_type = link.meeting_type
-    return render(
-        request,
-        "web/meeting_type.html",
-        {
-            "owner": meeting_type.owner,
-            "meeting_type": meeting_type,
-            "slots_path": f"/api/v1/links/{token}/slots",
-            "private": True,
-        },
-    )
+    return _booking_page(request, link.meeting_type, f"/api/v1/links/{token}", private=True)
 
 
 def zone_or_utc(name: str) -> ZoneInfo:
@@ -76,6 +97,29 @@ def zone_or_utc(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def may_move(booking: Booking) -> bool:
+    # Moving needs the page to be on (the API refuses otherwise); cancelling never does.
+    if not booking.is_active:
+        return False
+    try:
+        access.check_page(booking.owner)
+    except BookingError:
+        return False
+    return True
+
+
+def headline(booking: Booking, query) -> str:
+    """What the page opens with: the booking is cancelled, or was just made or moved here."""
+    if not booking.is_active:
+        return "cancelled"
+    if query.get("booked") == "1":
+        return "booked"
+    if query.get("moved") == "1":
+        return "moved"
+    return ""
+
+
+@xframe_options_exempt
 @never_cache
 @require_safe
 def manage_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -85,12 +129,24 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
         return refused(request, e)
     # Only a web address becomes a link, and only while the meeting is still on.
     shown = booking.is_active and booking.meeting_url.startswith(("https://", "http://"))
+    api_path = f"/api/v1/manage/{token}"
+    zone = zone_or_utc(booking.attendee_time_zone)
     return render(
         request,
         "web/manage.html",
         {
             "booking": booking,
-            "zone": zone_or_utc(booking.attendee_time_zone),
+            "organizer": organizer(booking.owner),
+            "zone": zone,
+            "zone_name": zone.key.replace("_", " "),
             "meeting_url": booking.meeting_url if shown else "",
+            "headline": headline(booking, request.GET),
+            "may_move": may_move(booking),
+            "manage_url": addresses.manage_url(token),
+            "ics_url": f"{api_path}/ics",
+            "slots_url": f"{api_path}/slots",
+            "reschedule_url": f"{api_path}/reschedule",
+            "cancel_url": f"{api_path}/cancel",
+            "strings": {**strings.picker(), **strings.manage()},
         },
     )

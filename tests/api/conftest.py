@@ -11,3 +11,7 @@ def alex(db):
 def _frozen(frozen):
     """API tests run at NOW (tests/conftest.py's `frozen`)."""
     return frozen
+
+
+# Real calendar servers for the connected-calendars routes (tests/calendar_servers.py).
+from calendar_servers import _feed_server, feeds, radicale  # noqa: E402, F401

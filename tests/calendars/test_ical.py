@@ -111,3 +111,49 @@ def test_control_characters_in_titles_are_dropped():
 def test_text_that_is_not_icalendar_is_refused(text):
     with pytest.raises(IcalError):
         parse_events(text, PARIS)
+
+
+def zone_definition(tzid: str) -> str:
+    """A VTIMEZONE as Outlook writes it: central Europe's rules under a Windows name."""
+    return "\r\n".join(
+        [
+            "BEGIN:VTIMEZONE",
+            f"TZID:{tzid}",
+            "BEGIN:STANDARD",
+            "DTSTART:16010101T030000",
+            "TZOFFSETFROM:+0200",
+            "TZOFFSETTO:+0100",
+            "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
+            "END:STANDARD",
+            "BEGIN:DAYLIGHT",
+            "DTSTART:16010101T020000",
+            "TZOFFSETFROM:+0100",
+            "TZOFFSETTO:+0200",
+            "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3",
+            "END:DAYLIGHT",
+            "END:VTIMEZONE",
+        ]
+    )
+
+
+def zoned_event(tzid: str, tz=PARIS):
+    text = calendar(
+        f"UID:w\r\nDTSTART;TZID={tzid}:20261020T100000\r\nDTEND;TZID={tzid}:20261020T110000"
+        "\r\nRRULE:FREQ=WEEKLY;COUNT=2"
+    )
+    (event,) = parse_events(
+        text.replace("BEGIN:VEVENT", zone_definition(tzid) + "\r\nBEGIN:VEVENT"), tz
+    )
+    return event
+
+
+def test_an_outlook_zone_name_repeats_in_its_iana_zone():
+    event = zoned_event("W. Europe Standard Time", ZoneInfo("America/New_York"))
+    assert event.start == datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
+    assert event.time_zone == "Europe/Berlin"  # so 27 October is at 10:00 wall time too
+
+
+def test_an_unknown_zone_with_its_own_definition_is_read_right_and_repeats_in_utc():
+    event = zoned_event("Office time")
+    assert event.start == datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
+    assert event.time_zone == "UTC"

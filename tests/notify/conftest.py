@@ -1,11 +1,9 @@
 import email
 import email.policy
 import socket
-from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.core.management import call_command
 
 
 class Inbox:
@@ -65,16 +63,3 @@ def smtp(settings):
     }
     yield server
     server.stop()
-
-
-@pytest.fixture
-def run_worker():
-    """Run every task that is due now, as `bookwithme worker --batch` does, then return."""
-
-    def run():
-        # The worker checks its connection between tasks and drops one left outside
-        # autocommit, which the test's own transaction is: keep it for the test.
-        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-            call_command("worker", batch=True, verbosity=0)
-
-    return run

@@ -14,6 +14,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, batch: bool, interval: float, verbosity: int, **options):
+        from bookwithme.calendars.tasks import ensure_scheduled
+
+        # Mends a connected calendar's periodic sync whose next run was lost (duplicates end
+        # at once, see calendars/tasks.py).
+        ensure_scheduled()
         call_command(
             "db_worker",
             queue_name="*",

@@ -1,0 +1,154 @@
+"""Connected calendars (organizer API): CalDAV servers and ICS feeds whose busy time counts.
+
+Creating one tests it (the only time a request reaches a remote calendar, with a short
+timeout); syncing is the worker's. Passwords go in, never out.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from bookwithme.api.auth import TokenAuth
+from bookwithme.api.organizer import me
+from bookwithme.api.schemas import Error, In
+from bookwithme.calendars import connections, tasks
+from bookwithme.calendars.models import Connection
+
+router = Router(auth=TokenAuth(), tags=["calendars"])
+ERRORS = {401: Error, 404: Error, 422: Error}
+MAX_CHECKED = 50
+MAX_URL = connections.MAX_URL
+
+
+class CalendarIn(In):
+    kind: Literal["caldav", "ics"]
+    url: str = Field(max_length=MAX_URL)
+    username: str | None = Field(None, max_length=200)
+    password: str | None = Field(None, max_length=1000)
+    # CalDAV: the calendars to check for conflicts (default: all found), the one to write
+    # bookings into (default: none).
+    check: list[str] | None = Field(None, max_length=MAX_CHECKED)
+    write_to: str | None = Field(None, max_length=MAX_URL)
+
+
+class CalendarPatch(In):
+    check: list[str] | None = Field(None, max_length=MAX_CHECKED)
+    write_to: str | None = Field(None, max_length=MAX_URL)
+
+
+class FoundOut(Schema):
+    url: str
+    name: str
+
+
+class CalendarOut(Schema):
+    id: int
+    kind: str
+    url: str
+    username: str | None
+    check: list[str]
+    write_to: str | None
+    calendars: list[FoundOut]
+    last_sync_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    stale: bool
+    next_sync_at: datetime | None
+
+
+def present(connection: Connection, now: datetime | None = None) -> dict:
+    caldav = connection.kind == Connection.Kind.CALDAV
+    return {
+        "id": connection.pk,
+        "kind": connection.kind,
+        "url": connection.url,
+        "username": connection.username if caldav else None,
+        "check": [c.url for c in connection.checked.all()],
+        "write_to": connection.write_to or None,
+        "calendars": connection.found,
+        "last_sync_at": connection.last_sync_at,
+        "last_success_at": connection.last_success_at,
+        "last_error": connection.last_error or None,
+        "stale": connection.is_stale(now),
+        "next_sync_at": connection.next_sync_at,
+    }
+
+
+def _own(request: HttpRequest, connection_id: int) -> Connection:
+    return get_object_or_404(
+        Connection.objects.prefetch_related("checked"),
+        pk=connection_id,
+        owner=me(request),
+    )
+
+
+@router.get("/calendars", response={200: list[CalendarOut], **ERRORS})
+def list_calendars(request: HttpRequest):
+    now = timezone.now()
+    mine = Connection.objects.filter(owner=me(request)).prefetch_related("checked")
+    return [present(c, now) for c in mine.order_by("created_at", "pk")]
+
+
+@router.post("/calendars", response={201: CalendarOut, **ERRORS})
+def create_calendar(request: HttpRequest, payload: CalendarIn):
+    """Test the server or feed (10 seconds at most per request), then store the connection.
+
+    Refused with 422 and the reason (unreachable, wrong password, not a calendar). The answer
+    lists the calendars found; `check` and `write_to` must name some of them.
+    """
+    owner = me(request)
+    if payload.kind == "ics":
+        extra = {
+            name: ["Not used for an ICS feed."]
+            for name in ("username", "password", "check", "write_to")
+            if getattr(payload, name) is not None
+        }
+        if extra:
+            raise connections.ConnectError(extra)
+        connection = connections.connect_feed(owner, url=payload.url)
+    else:
+        connection = connections.connect_caldav(
+            owner,
+            url=payload.url,
+            username=payload.username or "",
+            password=payload.password or "",
+            check=payload.check,
+            write_to=payload.write_to,
+        )
+    return Status(201, present(connection))
+
+
+@router.get("/calendars/{connection_id}", response={200: CalendarOut, **ERRORS})
+def get_calendar(request: HttpRequest, connection_id: int):
+    return present(_own(request, connection_id))
+
+
+@router.patch("/calendars/{connection_id}", response={200: CalendarOut, **ERRORS})
+def patch_calendar(request: HttpRequest, connection_id: int, payload: CalendarPatch):
+    """Choose other calendars among those found (no remote call)."""
+    changes = payload.model_dump(exclude_unset=True)
+    connection = connections.choose(
+        _own(request, connection_id),
+        check=changes.get("check"),
+        write_to=changes.get("write_to", ...),
+    )
+    return present(_own(request, connection.pk))
+
+
+@router.delete("/calendars/{connection_id}", response={204: None, **ERRORS})
+def delete_calendar(request: HttpRequest, connection_id: int):
+    _own(request, connection_id).delete()
+    return Status(204, None)
+
+
+@router.post("/calendars/{connection_id}/sync", response={202: CalendarOut, **ERRORS})
+def sync_calendar(request: HttpRequest, connection_id: int):
+    """Sync now: queued for the worker (the request itself never calls the server)."""
+    connection = _own(request, connection_id)
+    tasks.request_sync(connection.pk)
+    return Status(202, present(connection))

@@ -1,0 +1,288 @@
+"""CalDAV servers, through the `caldav` package: finding a principal's calendars, reading a
+calendar's tag, listing its events' etags in a span, fetching events.
+
+Every request has a timeout, and every failure leaves as a `remote.Unreachable` (try again
+later) or a `remote.Refused` (stop and tell the owner). The write-back of bookings opens its
+client with `client_for(connection)` and its calendar with `write_calendar(connection)`.
+"""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
+
+import caldav
+from caldav.lib import error as dav_error
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from bookwithme.calendars.remote import Refused, RemoteError, Unreachable, network_reason
+from bookwithme.tokens import SecretUnreadable
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = 30  # seconds to wait for each answer during a sync
+CHECK_TIMEOUT = 10  # ... while an organizer waits for "test connection"
+FETCH_BATCH = 200  # events per calendar-multiget
+
+DAV, CALDAV, CS = "DAV:", "urn:ietf:params:xml:ns:caldav", "http://calendarserver.org/ns/"
+_NS = {"d": DAV, "c": CALDAV, "cs": CS}
+# What caldav picked after a server's 401 challenge, kept so later syncs send it at once.
+_SCHEMES = {"HTTPBasicAuth": "basic", "HTTPDigestAuth": "digest", "HTTPBearerAuth": "bearer"}
+
+
+class ServerFailed(Unreachable):
+    """The server answered with a 5xx status."""
+
+
+@dataclass(frozen=True)
+class FoundCalendar:
+    url: str
+    name: str
+
+
+def open_client(
+    url: str,
+    username: str = "",
+    password: str = "",
+    *,
+    auth_scheme: str = "",
+    timeout: float = TIMEOUT,
+) -> caldav.DAVClient:
+    """A client for a server; with no `auth_scheme` the server's challenge chooses one."""
+    return caldav.DAVClient(
+        url=url,
+        username=username or None,
+        password=password if username else None,
+        auth_type=auth_scheme or None,
+        timeout=timeout,
+        enable_rfc6764=False,  # the address is given; no DNS discovery from a request
+    )
+
+
+def client_for(connection, *, timeout: float = TIMEOUT) -> caldav.DAVClient:
+    """A client for a stored CalDAV connection, its password decrypted.
+
+    Raises `Refused` when the password cannot be decrypted (SECRET_KEY changed).
+    """
+    try:
+        password = connection.password()
+    except SecretUnreadable:
+        raise Refused(
+            _("The stored password cannot be read (the secret key changed): connect again."),
+            field="password",
+        ) from None
+    return open_client(
+        connection.url,
+        connection.username,
+        password,
+        auth_scheme=connection.auth_scheme,
+        timeout=timeout,
+    )
+
+
+def write_calendar(connection, client: caldav.DAVClient | None = None) -> caldav.Calendar | None:
+    """The calendar bookings are written into (None when the connection has none), through
+    `client` (pass one from `client_for` to close it when done)."""
+    if not connection.write_to:
+        return None
+    return (client or client_for(connection)).calendar(url=connection.write_to)
+
+
+def auth_scheme_of(client: caldav.DAVClient) -> str:
+    """The authentication scheme a client ended up using ("" when none was asked for)."""
+    return _SCHEMES.get(type(client.auth).__name__, "") if client.auth else ""
+
+
+@contextlib.contextmanager
+def _translated(timeout: float) -> Iterator[None]:
+    """caldav's and the network's exceptions, as `RemoteError`s."""
+    try:
+        yield
+    except RemoteError:
+        raise
+    except dav_error.AuthorizationError as e:
+        if e.status == 403:
+            raise Refused(
+                _("The server does not let this account read the calendar."), field="username"
+            ) from None
+        raise Refused(
+            _("The server refused this username or password."), field="password"
+        ) from None
+    except dav_error.NotFoundError:
+        raise Refused(_("Nothing was found at this address.")) from None
+    except dav_error.RateLimitError:
+        raise Unreachable(_("The server asked to slow down.")) from None
+    except dav_error.DAVError:
+        raise Refused(_("No CalDAV server answers at this address.")) from None
+    except OSError as e:  # the HTTP library's connection errors and timeouts are OSErrors
+        raise Unreachable(network_reason(e, timeout)) from None
+    except etree.XMLSyntaxError:
+        raise Unreachable(_("The server's answer is not valid XML.")) from None
+
+
+def discover(client: caldav.DAVClient) -> list[FoundCalendar]:
+    """The calendars under the principal of the client's address (a server, a principal or a
+    calendar address all lead there)."""
+    found = []
+    try:
+        with _translated(client.timeout or TIMEOUT):
+            for calendar in client.principal().calendars():
+                url = str(calendar.url)
+                name = str(calendar.get_display_name() or "") or _name(url)
+                found.append(FoundCalendar(url, name[:200]))
+    except RemoteError:
+        raise
+    except Exception as e:  # caldav meeting a server it cannot make sense of
+        logger.warning(
+            "no CalDAV calendars found on %s (%s)", client.url.hostname, type(e).__name__
+        )
+        raise Refused(_("No CalDAV server answers at this address.")) from None
+    return found
+
+
+def same_url(a: str, b: str) -> bool:
+    """Two addresses of one collection (case of the host, default port, escaping, last /)."""
+    x, y = urlsplit(a), urlsplit(b)
+    return (
+        x.scheme.lower() == y.scheme.lower()
+        and (x.hostname or "") == (y.hostname or "")
+        and _port(x) == _port(y)
+        and unquote(x.path).rstrip("/") == unquote(y.path).rstrip("/")
+    )
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+
+
+def href_key(href: str) -> str:
+    """One spelling of a resource's href, whatever escaping the server used this time."""
+    return unquote(urlsplit(href.strip()).path)
+
+
+def _check(response, timeout: float, what: str) -> etree._Element:
+    status = response.status
+    if status == 207:
+        if response.tree is None:
+            raise Unreachable(_("The server's answer is not valid XML."))
+        return response.tree
+    if status in (404, 410):
+        raise Refused(_("The calendar %(what)s no longer exists on the server.") % {"what": what})
+    if status in (401, 403):
+        raise Refused(_("The server refused this username or password."), field="password")
+    raise (ServerFailed if status >= 500 else Unreachable)(
+        _("The server answered %(status)s to a request for %(what)s.")
+        % {"status": status, "what": what}
+    )
+
+
+def _responses(tree: etree._Element) -> Iterator[tuple[str, dict[str, etree._Element]]]:
+    """(href, {property tag: element}) of each response, properties with status 200 only."""
+    for response in tree.iterfind("d:response", _NS):
+        href = response.findtext("d:href", namespaces=_NS)
+        if not href:
+            continue
+        props: dict[str, etree._Element] = {}
+        for propstat in response.iterfind("d:propstat", _NS):
+            status = propstat.findtext("d:status", default="", namespaces=_NS)
+            if " 200 " not in f"{status} ":
+                continue
+            for prop in propstat.iterfind("d:prop/*", _NS):
+                props[prop.tag] = prop
+        yield href, props
+
+
+def _name(calendar_url: str) -> str:
+    return unquote(urlsplit(calendar_url).path.rstrip("/").rsplit("/", 1)[-1]) or "/"
+
+
+def _propfind_one(client, url: str, prop: etree._Element, timeout: float) -> str:
+    body = etree.Element(f"{{{DAV}}}propfind", nsmap={"d": DAV, "cs": CS})
+    etree.SubElement(body, f"{{{DAV}}}prop").append(prop)
+    with _translated(timeout):
+        response = client.propfind(url, etree.tostring(body).decode(), depth=0)
+    for _href, props in _responses(_check(response, timeout, _name(url))):
+        value = props.get(prop.tag)
+        if value is not None and (value.text or "").strip():
+            return value.text.strip()
+    return ""
+
+
+def collection_tag(client: caldav.DAVClient, url: str) -> str:
+    """The calendar's tag (getctag, else its sync-token): it changes whenever an event does.
+    Empty when the server has neither; then every sync lists the etags."""
+    timeout = client.timeout or TIMEOUT
+    tag = _propfind_one(client, url, etree.Element(f"{{{CS}}}getctag"), timeout)
+    return tag or _propfind_one(client, url, etree.Element(f"{{{DAV}}}sync-token"), timeout)
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _etags(response, url: str, timeout: float) -> dict[str, tuple[str, str]]:
+    found = {}
+    for href, props in _responses(_check(response, timeout, _name(url))):
+        etag = props.get(f"{{{DAV}}}getetag")
+        key = href_key(href)
+        if etag is not None and key.rstrip("/") != href_key(url).rstrip("/"):
+            found[key] = (href, (etag.text or "").strip())
+    return found
+
+
+def etags_between(
+    client: caldav.DAVClient, url: str, start: datetime, end: datetime
+) -> dict[str, tuple[str, str]]:
+    """{href key: (href as sent, etag)} of the calendar's events that overlap [start, end)
+    (the server applies recurrences): a calendar-query REPORT asking for etags only.
+
+    A server that fails that query (some do, on one event they cannot read themselves) is
+    asked for every resource's etag instead (PROPFIND); the parsing then sorts them out.
+    """
+    query = etree.Element(f"{{{CALDAV}}}calendar-query", nsmap={"d": DAV, "c": CALDAV})
+    etree.SubElement(etree.SubElement(query, f"{{{DAV}}}prop"), f"{{{DAV}}}getetag")
+    calendar = etree.SubElement(
+        etree.SubElement(query, f"{{{CALDAV}}}filter"), f"{{{CALDAV}}}comp-filter", name="VCALENDAR"
+    )
+    event = etree.SubElement(calendar, f"{{{CALDAV}}}comp-filter", name="VEVENT")
+    etree.SubElement(event, f"{{{CALDAV}}}time-range", start=_utc(start), end=_utc(end))
+    timeout = client.timeout or TIMEOUT
+    with _translated(timeout):
+        response = client.report(url, etree.tostring(query).decode(), depth=1)
+    try:
+        return _etags(response, url, timeout)
+    except ServerFailed:
+        body = etree.Element(f"{{{DAV}}}propfind", nsmap={"d": DAV})
+        etree.SubElement(etree.SubElement(body, f"{{{DAV}}}prop"), f"{{{DAV}}}getetag")
+        with _translated(timeout):
+            response = client.propfind(url, etree.tostring(body).decode(), depth=1)
+        return _etags(response, url, timeout)
+
+
+def fetch(client: caldav.DAVClient, url: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:
+    """{href key: (etag, iCalendar text)} of the asked events, by calendar-multiget REPORTs.
+    An event deleted in the meantime is simply missing."""
+    timeout = client.timeout or TIMEOUT
+    found: dict[str, tuple[str, str]] = {}
+    for i in range(0, len(hrefs), FETCH_BATCH):
+        query = etree.Element(f"{{{CALDAV}}}calendar-multiget", nsmap={"d": DAV, "c": CALDAV})
+        prop = etree.SubElement(query, f"{{{DAV}}}prop")
+        etree.SubElement(prop, f"{{{DAV}}}getetag")
+        etree.SubElement(prop, f"{{{CALDAV}}}calendar-data")
+        for href in hrefs[i : i + FETCH_BATCH]:
+            etree.SubElement(query, f"{{{DAV}}}href").text = href
+        with _translated(timeout):
+            response = client.report(url, etree.tostring(query).decode(), depth=1)
+        for href, props in _responses(_check(response, timeout, _name(url))):
+            data = props.get(f"{{{CALDAV}}}calendar-data")
+            etag = props.get(f"{{{DAV}}}getetag")
+            if data is not None and data.text:
+                tag = (etag.text or "").strip() if etag is not None else ""
+                found[href_key(href)] = (tag, data.text)
+    return found

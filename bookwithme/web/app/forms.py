@@ -1,0 +1,316 @@
+"""The app's forms: they parse what was typed and keep it for showing again.
+
+The rules and their messages stay with the services the JSON API calls too
+(`meeting_types.apply_changes`, `update_profile`, `add_event`, `create_link`, `cancel`), so
+these fields check types only; `refuse` puts a service's messages under the fields they name.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from bookwithme.booking.meeting_types import SIMPLE_FIELDS
+from bookwithme.booking.models import LINK_DEFAULT_DAYS, MeetingType
+from bookwithme.directory.models import Person, available_time_zones
+
+
+class AppForm(forms.Form):
+    """Labels without a colon; a service's messages shown under the fields they name."""
+
+    # API field name -> this form's field, where they differ.
+    field_for: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def refuse(self, fields: dict[str, list[str]]) -> None:
+        for name, messages in fields.items():
+            name = self.field_for.get(name, name)
+            for message in messages:
+                self.add_error(name if name in self.fields else None, str(message))
+
+    def clean(self):
+        # Every posted value, also those of the row editors: no person types a NUL, and
+        # databases refuse it.
+        if any("\x00" in value for _name, values in self.data.lists() for value in values):
+            raise forms.ValidationError(_("NUL characters are not allowed."))
+        return super().clean()
+
+
+def number(label, help_text="", *, needed: bool = True, least: int = 0) -> forms.IntegerField:
+    """A whole number; its limits are the model's, checked by the service."""
+    attrs: dict[str, Any] = {"min": least, "step": 1, "inputmode": "numeric"}
+    if needed:
+        attrs["required"] = True
+    return forms.IntegerField(
+        label=label, help_text=help_text, required=False, widget=forms.NumberInput(attrs=attrs)
+    )
+
+
+class SignInForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        email = self.fields["username"]
+        email.label = _("Email")
+        email.widget.input_type = "email"
+        email.widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["password"].label = _("Password")
+
+    def clean_username(self) -> str:
+        # Emails are stored in lower case.
+        return self.cleaned_data["username"].strip().lower()
+
+
+HOURS_CHOICES = [
+    ("working_hours", _("My working hours")),
+    ("custom", _("Custom hours for this type")),
+]
+
+
+class MeetingTypeForm(AppForm):
+    field_for = {"location": "location_value", "hours": "hours_mode"}
+
+    title = forms.CharField(
+        label=_("Title"), required=False, widget=forms.TextInput(attrs={"required": True})
+    )
+    slug = forms.CharField(
+        label=_("Address"),
+        required=False,
+        help_text=_(
+            "The end of the type's web address, e.g. intro-call. "
+            "Leave it blank to make one from the title."
+        ),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        strip=False,
+        help_text=_("Shown to visitors above the times they can pick."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    duration_minutes = number(_("Duration (minutes)"), least=5)
+    visibility = forms.CharField(
+        label=_("Visibility"),
+        required=False,
+        help_text=_(
+            "Public types are listed on your page; private ones are reached only through "
+            "links you share."
+        ),
+        widget=forms.RadioSelect(choices=MeetingType.Visibility.choices),
+    )
+    location_kind = forms.CharField(
+        label=_("Location"),
+        required=False,
+        widget=forms.Select(choices=MeetingType.LocationKind.choices),
+    )
+    location_value = forms.CharField(
+        label=_("Location details"),
+        required=False,
+        help_text=_(
+            "The address for in-person meetings, the number to call for phone ones; "
+            "optional for online ones."
+        ),
+    )
+    online_meeting = forms.BooleanField(
+        label=_("Generate an online meeting link for every booking"), required=False
+    )
+    hours_mode = forms.CharField(
+        label=_("Bookable hours"),
+        required=False,
+        widget=forms.RadioSelect(choices=HOURS_CHOICES),
+    )
+    buffer_before_minutes = number(
+        _("Buffer before (minutes)"), _("Free time kept before each meeting.")
+    )
+    buffer_after_minutes = number(
+        _("Buffer after (minutes)"), _("Free time kept after each meeting.")
+    )
+    min_notice_minutes = number(
+        _("Minimum notice (minutes)"), _("How long before its start a meeting can be booked.")
+    )
+    horizon_days = number(
+        _("Bookable up to (days ahead)"), _("How far ahead visitors can book."), least=1
+    )
+    slot_step_minutes = number(
+        _("Start times every (minutes)"),
+        _("Leave it blank to use the meeting's duration."),
+        needed=False,
+        least=5,
+    )
+    daily_limit = number(
+        _("Bookings per day at most"), _("Leave it blank for no limit."), needed=False, least=1
+    )
+    reminder_minutes_before = number(
+        _("Reminder (minutes before)"),
+        _("An email to you and the attendee; leave it blank for none."),
+        needed=False,
+        least=5,
+    )
+
+    # The API fields that are one form field each, under the same name.
+    PLAIN = tuple(name for name in SIMPLE_FIELDS if name not in ("slug", "questions"))
+
+    # The questions editor's messages: it is not a field of this form.
+    question_errors: list[str] = []
+
+    def refuse(self, fields: dict[str, list[str]]) -> None:
+        self.question_errors = [str(m) for m in fields.get("questions", [])]
+        super().refuse({k: v for k, v in fields.items() if k != "questions"})
+
+    @classmethod
+    def initial_from(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        """Initial values from a type's API fields (`meeting_types.api_fields`)."""
+        initial = {name: fields[name] for name in cls.PLAIN}
+        initial["slug"] = fields["slug"]
+        initial["location_kind"] = fields["location"]["kind"]
+        initial["location_value"] = fields["location"]["value"]
+        initial["hours_mode"] = "working_hours" if fields["hours"] == "working_hours" else "custom"
+        return initial
+
+    def api_data(self, hours: dict, questions: list[dict]) -> dict[str, Any]:
+        """Every field as `apply_changes` takes it; the editors' rows come ready-made."""
+        data = {name: self.cleaned_data[name] for name in self.PLAIN}
+        data["slug"] = self.cleaned_data["slug"] or None  # blank: made from the title
+        data["location"] = {
+            "kind": self.cleaned_data["location_kind"],
+            "value": self.cleaned_data["location_value"],
+        }
+        data["hours"] = hours if self.cleaned_data["hours_mode"] == "custom" else "working_hours"
+        data["questions"] = questions
+        return data
+
+
+class LinkForm(AppForm):
+    expires_in_days = number(
+        _("Expires in (days)"), _("From 1 to 3650 days."), needed=False, least=1
+    )
+    single_use = forms.BooleanField(
+        label=_("Single use: the link works for one booking only"), required=False
+    )
+    label = forms.CharField(
+        label=_("Label (optional)"),
+        required=False,
+        help_text=_("Only you see it, e.g. who the link is for."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"expires_in_days": LINK_DEFAULT_DAYS})
+        super().__init__(*args, **kwargs)
+
+
+class CancelForm(AppForm):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        help_text=_("Sent to the attendee with the cancellation."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+REPEATS = [
+    ("", _("Does not repeat")),
+    ("FREQ=DAILY", _("Every day")),
+    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", _("Every weekday (Monday to Friday)")),
+    ("FREQ=WEEKLY", _("Every week")),
+    ("custom", _("Custom rule")),
+]
+
+
+class DateTimeLocal(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(AppForm):
+    """A busy block; its times are read in the time zone active for the request."""
+
+    title = forms.CharField(
+        label=_("Title"), required=False, help_text=_("Only you see it, e.g. Dentist.")
+    )
+    start = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocal())
+    end = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocal())
+    busy = forms.TypedChoiceField(
+        label=_("Show me as"),
+        choices=[("busy", _("Busy: no bookings then")), ("free", _("Free: just a note"))],
+        coerce=lambda value: value == "busy",
+        initial="busy",
+        widget=forms.RadioSelect,
+    )
+    repeat = forms.ChoiceField(label=_("Repeats"), choices=REPEATS, required=False)
+    rrule = forms.CharField(
+        label=_("Custom rule (RRULE)"),
+        required=False,
+        help_text=_("For example FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20261231T000000Z"),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def refuse(self, fields: dict[str, list[str]]) -> None:
+        if "rrule" in fields and self.cleaned_data.get("repeat") != "custom":
+            fields = {("repeat" if k == "rrule" else k): v for k, v in fields.items()}
+        super().refuse(fields)
+
+    def rule(self) -> str:
+        repeat = self.cleaned_data["repeat"]
+        return self.cleaned_data["rrule"] if repeat == "custom" else repeat
+
+
+def describe_rule(rule: str) -> str:
+    """A repeat rule in words when it is one the form offers, else the rule itself."""
+    offered = {value: label for value, label in REPEATS if value not in ("", "custom")}
+    return str(offered.get(rule, rule))
+
+
+class ImportForm(AppForm):
+    file = forms.FileField(
+        label=_("Calendar file (.ics)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".ics,text/calendar"}),
+    )
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone.replace("_", " ")) for zone in sorted(available_time_zones())]
+
+
+class ProfileForm(AppForm):
+    name = forms.CharField(label=_("Name"), required=False, help_text=_("Shown on your page."))
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Your working hours and your calendar are read in this zone."),
+        widget=forms.Select(),
+    )
+    page_slug = forms.CharField(
+        label=_("Page address"),
+        required=False,
+        help_text=_("Letters, digits and dashes. Leave it blank to have no page."),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    page_published = forms.BooleanField(
+        label=_("Page published: visitors can see it and book"), required=False
+    )
+    language = forms.CharField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The language of the emails you receive."),
+        widget=forms.Select(choices=Person._meta.get_field("language").choices),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.choices = zone_choices()
+
+    @classmethod
+    def initial_from(cls, person: Person) -> dict[str, Any]:
+        return {name: getattr(person, name) for name in cls.base_fields}
+
+    def changes(self) -> dict[str, Any]:
+        changes = dict(self.cleaned_data)
+        changes["page_slug"] = changes["page_slug"] or None  # blank: no page
+        return changes

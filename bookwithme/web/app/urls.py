@@ -1,0 +1,32 @@
+from django.urls import path
+
+from bookwithme.web.app import (
+    auth,
+    availability,
+    calendar,
+    dashboard,
+    links,
+    meeting_types,
+    profile,
+)
+
+app_name = "app"
+
+urlpatterns = [
+    path("login", auth.sign_in, name="login"),
+    path("logout", auth.sign_out, name="logout"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("bookings/<int:booking_id>/cancel", dashboard.cancel_booking, name="cancel_booking"),
+    path("types/", meeting_types.index, name="types"),
+    path("types/new", meeting_types.new, name="type_new"),
+    path("types/<int:type_id>/", meeting_types.edit, name="type_edit"),
+    path("types/<int:type_id>/delete", meeting_types.delete, name="type_delete"),
+    path("types/<int:type_id>/links", links.index, name="links"),
+    path("links/<int:link_id>/revoke", links.revoke, name="link_revoke"),
+    path("availability", availability.availability, name="availability"),
+    path("calendar", calendar.calendar, name="calendar"),
+    path("calendar/add", calendar.add, name="event_add"),
+    path("calendar/import", calendar.import_file, name="calendar_import"),
+    path("calendar/<int:event_id>/delete", calendar.delete, name="event_delete"),
+    path("profile", profile.profile, name="profile"),
+]

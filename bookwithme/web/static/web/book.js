@@ -1,0 +1,170 @@
+// The meeting type and private link pages: pick a time, then fill in the form and book.
+
+import { formatRange, language, zoneLabel } from "./dates.js";
+import { newKey, readStrings, samePath, send } from "./http.js";
+import { mountPicker } from "./picker.js";
+
+const strings = readStrings();
+const section = document.querySelector("[data-booking]");
+const pickStep = section.querySelector("[data-pick-step]");
+const pickError = section.querySelector("[data-pick-error]");
+const pickerRoot = section.querySelector("[data-picker]");
+const form = section.querySelector("[data-book-form]");
+const formError = form.querySelector("[data-form-error]");
+const submit = form.querySelector("[data-submit]");
+
+let chosen = null;
+let sending = false;
+let lastBody = "";
+let key = "";
+
+const picker = mountPicker(pickerRoot, {
+  slotsUrl: (from, to, zone) =>
+    `${pickerRoot.dataset.slotsUrl}?${new URLSearchParams({ from, to, tz: zone })}`,
+  onPick(slot) {
+    chosen = slot;
+    showForm();
+  },
+  strings,
+});
+
+function showForm() {
+  const when = formatRange(new Date(chosen.start), new Date(chosen.end), chosen.zone);
+  form.querySelector("[data-chosen-when]").textContent = when;
+  form.querySelector("[data-chosen-zone]").textContent = zoneLabel(chosen.zone);
+  pickError.hidden = true;
+  clearErrors();
+  pickStep.hidden = true;
+  form.hidden = false;
+  form.querySelector("#book-title").focus();
+}
+
+function showPicker() {
+  form.hidden = true;
+  pickStep.hidden = false;
+  picker.focusChosen();
+}
+
+function clearErrors() {
+  formError.hidden = true;
+  formError.replaceChildren();
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  for (const list of form.querySelectorAll(".errorlist")) {
+    list.hidden = true;
+    list.replaceChildren();
+  }
+}
+
+function listOf(messages) {
+  const list = document.createElement("ul");
+  list.className = "errorlist";
+  for (const message of messages) {
+    const item = document.createElement("li");
+    item.textContent = message;
+    list.append(item);
+  }
+  return list;
+}
+
+function showFormError(message, others = []) {
+  const text = document.createElement("p");
+  text.textContent = message;
+  formError.replaceChildren(text, ...(others.length ? [listOf(others)] : []));
+  formError.hidden = false;
+}
+
+// The API names fields as the body does: name, email, notes, answers.<question id>.
+function showFieldErrors(message, fields) {
+  const others = [];
+  let first = null;
+  for (const [name, messages] of Object.entries(fields)) {
+    const input = field(name);
+    const list = input && document.getElementById(`${input.id}-errors`);
+    if (!list) {
+      others.push(...messages);
+      continue;
+    }
+    input.setAttribute("aria-invalid", "true");
+    list.replaceChildren(...listOf(messages).children);
+    list.hidden = false;
+    first = first || input;
+  }
+  showFormError(message, others);
+  (first || formError).focus();
+}
+
+const field = (name) => form.elements.namedItem(name);
+
+function body() {
+  const answers = {};
+  for (const input of form.querySelectorAll('[name^="answers."]')) {
+    answers[input.name.slice("answers.".length)] = input.value;
+  }
+  const lang = language().slice(0, 2);
+  return {
+    start: chosen.start,
+    name: field("name").value,
+    email: field("email").value,
+    time_zone: chosen.zone,
+    notes: field("notes").value,
+    ...(["en", "fr"].includes(lang) ? { language: lang } : {}),
+    answers,
+  };
+}
+
+function setSending(on) {
+  sending = on;
+  submit.disabled = on;
+  form.setAttribute("aria-busy", String(on));
+  if (on) {
+    submit.dataset.label = submit.textContent;
+    submit.textContent = strings.sending;
+  } else if (submit.dataset.label) {
+    submit.textContent = submit.dataset.label;
+  }
+}
+
+async function book(event) {
+  event.preventDefault();
+  if (sending || !chosen) return;
+  const payload = body();
+  // The same request keeps its key, so a repeat (a double click, a retry after a lost answer)
+  // books once; a changed request is a new one.
+  const text = JSON.stringify(payload);
+  if (text !== lastBody) {
+    lastBody = text;
+    key = newKey();
+  }
+  clearErrors();
+  setSending(true);
+  let answer;
+  try {
+    answer = await send(section.dataset.bookUrl, payload, { "Idempotency-Key": key });
+  } catch {
+    setSending(false);
+    showFormError(strings.network);
+    return;
+  }
+  const { status, body: result } = answer;
+  if (status === 201) {
+    window.location.assign(`${samePath(result.manage_url)}?booked=1`);
+    return;
+  }
+  setSending(false);
+  if (status === 422 && result.fields) {
+    showFieldErrors(strings.fix_fields, result.fields);
+  } else if (status === 409 && result.error === "slot_unavailable") {
+    chosen = null;
+    pickError.textContent = result.message || strings.failed;
+    pickError.hidden = false;
+    showPicker();
+    picker.refresh();
+  } else if (status === 410 || (status === 404 && result.error === "page_unavailable")) {
+    window.location.reload();
+  } else {
+    showFormError(result.message || strings.failed);
+  }
+}
+
+form.querySelector("[data-change]").addEventListener("click", showPicker);
+form.addEventListener("submit", book);

@@ -1,0 +1,47 @@
+"""The texts the attendee pages' scripts show, translated here so no script holds English.
+
+Each page hands its set to the browser with `json_script`; the scripts read it by key. Dates,
+times, months and weekdays are not here: the scripts format them with `Intl` in the page's
+language.
+"""
+
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+
+
+def picker() -> dict:
+    return {
+        "first_day": int(get_format("FIRST_DAY_OF_WEEK")),
+        "loading": _("Loading available times…"),
+        "open_day": _("times available"),
+        "closed_day": _("no times"),
+        "no_times": _(
+            "There are no times available at the moment. Please check again later, "
+            "or contact the organizer."
+        ),
+        "stale": _(
+            "Availability is temporarily unavailable while the organizer's calendar is "
+            "updated. Please try again in a few minutes."
+        ),
+        "slots_failed": _("The available times could not be loaded."),
+        "retry": _("Try again"),
+        "pick_day": _("Pick a day to see its times."),
+    }
+
+
+def booking() -> dict:
+    return {
+        "sending": _("Booking…"),
+        "fix_fields": _("Please correct the fields marked below."),
+        "network": _("The server could not be reached. Check your connection and try again."),
+        "failed": _("Something went wrong. Please try again."),
+    }
+
+
+def manage() -> dict:
+    return {
+        "moving": _("Moving…"),
+        "cancelling": _("Cancelling…"),
+        "network": _("The server could not be reached. Check your connection and try again."),
+        "failed": _("Something went wrong. Please try again."),
+    }

@@ -1,0 +1,8 @@
+import pytest
+
+
+@pytest.fixture
+def signed_in(client, alex):
+    """A test client signed in as the test module's own `alex`."""
+    client.force_login(alex)
+    return client

@@ -1,0 +1,160 @@
+"""Signing in to the organizer app, signing out, and the guard on every page."""
+
+import pytest
+from django.test import Client
+from makers import make_person, make_type
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def alex():
+    person = make_person(email="alex@example.org")
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+def test_the_sign_in_page_asks_for_email_and_password(client):
+    response = client.get("/app/login")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'type="email" name="username"' in html and 'id="id_username"' in html
+    assert 'type="password" name="password"' in html
+    assert 'name="robots" content="noindex' in html
+
+
+def test_the_right_password_lands_on_the_dashboard(client, alex):
+    response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/app/"
+    assert client.get("/app/").status_code == 200
+
+
+def test_the_email_is_found_whatever_its_case(client, alex):
+    response = client.post("/app/login", {"username": " Alex@Example.ORG", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_a_wrong_password_shows_an_error(client, alex):
+    response = client.post("/app/login", {"username": alex.email, "password": "nope"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct email and password" in response.content.decode()
+    assert client.get("/app/").status_code == 302  # still signed out
+
+
+def test_sign_in_goes_back_to_the_page_asked_for(client, alex):
+    first = client.get("/app/calendar")
+    assert first["Location"] == "/app/login?next=/app/calendar"
+
+    response = client.post(
+        "/app/login?next=/app/calendar",
+        {"username": alex.email, "password": PASSWORD, "next": "/app/calendar"},
+    )
+
+    assert response["Location"] == "/app/calendar"
+
+
+def test_sign_in_never_sends_elsewhere(client, alex):
+    response = client.post(
+        "/app/login",
+        {"username": alex.email, "password": PASSWORD, "next": "https://evil.example/"},
+    )
+
+    assert response["Location"] == "/app/"
+
+
+def test_a_signed_in_person_skips_the_sign_in_page(client, alex):
+    client.force_login(alex)
+
+    assert client.get("/app/login")["Location"] == "/app/"
+
+
+def test_sign_out_is_a_post_and_ends_the_session(client, alex):
+    client.force_login(alex)
+
+    assert client.get("/app/logout").status_code == 405
+    response = client.post("/app/logout")
+
+    assert response.status_code == 302 and response["Location"] == "/app/login"
+    assert client.get("/app/").status_code == 302
+
+
+def test_sign_in_refuses_a_post_without_its_csrf_token(alex):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+
+    assert response.status_code == 403
+
+
+def every_page(person):
+    mt = make_type(person)
+    link_id = mt.links.create(token_hash="x" * 64).pk
+    return [
+        ("get", "/app/"),
+        ("post", "/app/bookings/1/cancel"),
+        ("get", "/app/types/"),
+        ("get", "/app/types/new"),
+        ("post", "/app/types/new"),
+        ("get", f"/app/types/{mt.pk}/"),
+        ("post", f"/app/types/{mt.pk}/"),
+        ("get", f"/app/types/{mt.pk}/delete"),
+        ("post", f"/app/types/{mt.pk}/delete"),
+        ("get", f"/app/types/{mt.pk}/links"),
+        ("post", f"/app/types/{mt.pk}/links"),
+        ("post", f"/app/links/{link_id}/revoke"),
+        ("get", "/app/availability"),
+        ("post", "/app/availability"),
+        ("get", "/app/calendar"),
+        ("post", "/app/calendar/add"),
+        ("post", "/app/calendar/import"),
+        ("post", "/app/calendar/1/delete"),
+        ("get", "/app/profile"),
+        ("post", "/app/profile"),
+    ]
+
+
+def test_every_page_sends_the_anonymous_to_sign_in(client, alex):
+    for method, path in every_page(alex):
+        response = getattr(client, method)(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/app/login?next="), path
+
+
+def test_every_page_is_kept_out_of_caches(client, alex):
+    client.force_login(alex)
+
+    for method, path in every_page(alex):
+        if method == "get":
+            assert "no-cache" in client.get(path)["Cache-Control"], path
+
+
+def test_the_nav_marks_the_current_page(client, alex):
+    client.force_login(alex)
+
+    for path, name in [
+        ("/app/", "Dashboard"),
+        ("/app/types/", "Meeting types"),
+        ("/app/availability", "Availability"),
+        ("/app/calendar", "Calendar"),
+        ("/app/profile", "Profile"),
+    ]:
+        html = client.get(path).content.decode()
+        assert html.count('aria-current="page"') == 1, path
+        assert f'aria-current="page">{name}</a>' in html, path
+
+
+def test_every_page_renders_in_french(client, alex):
+    client.force_login(alex)
+
+    for method, path in every_page(alex):
+        if method == "get":
+            response = client.get(path, headers={"accept-language": "fr"})
+            assert response.status_code == 200, path
+            assert '<html lang="fr">' in response.content.decode(), path

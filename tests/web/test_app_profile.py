@@ -1,0 +1,141 @@
+"""One's profile in the organizer app, with the API's messages."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from makers import make_person
+
+from bookwithme.directory.models import Person, update_profile
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def alex():
+    return make_person(name="Alex Martin", page_slug="alex", time_zone="Europe/Paris")
+
+
+def posted(**changes) -> dict:
+    data = {
+        "name": "Alex Martin",
+        "time_zone": "Europe/Paris",
+        "page_slug": "alex",
+        "page_published": "on",
+        "language": "en",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def api_message(field: str, **changes) -> str:
+    person = make_person()
+    with pytest.raises(ValidationError) as refused:
+        update_profile(person, changes)
+    return refused.value.message_dict[field][0]
+
+
+def test_the_profile_shows_the_current_values(signed_in, alex):
+    html = signed_in.get("/app/profile").content.decode()
+
+    assert 'name="name" value="Alex Martin"' in html
+    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in html
+    assert '<option value="America/New_York">America/New York</option>' in html
+    assert 'name="page_slug" value="alex"' in html
+    assert 'name="page_published" id="id_page_published" checked' in html
+    assert '<option value="en" selected>English</option>' in html
+    assert alex.email in html
+
+
+def test_saving_changes_every_field(signed_in, alex):
+    response = signed_in.post(
+        "/app/profile",
+        posted(
+            name="  Alex M.  ",
+            time_zone="America/New_York",
+            page_slug="Alex-M",
+            page_published=None,
+            language="fr",
+        ),
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/app/profile"
+    alex.refresh_from_db()
+    assert (alex.name, alex.time_zone, alex.page_slug) == ("Alex M.", "America/New_York", "alex-m")
+    assert (alex.page_published, alex.language) == (False, "fr")
+    assert "Your profile is saved." in signed_in.get("/app/profile").content.decode()
+
+
+def test_a_blank_page_address_means_no_page(signed_in, alex):
+    signed_in.post("/app/profile", posted(page_slug=""))
+
+    alex.refresh_from_db()
+    assert alex.page_slug is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "api"),
+    [
+        ({"page_slug": "admin"}, "page_slug", {"page_slug": "admin"}),
+        ({"page_slug": "not a slug"}, "page_slug", {"page_slug": "not a slug"}),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", {"time_zone": "Mars/Olympus"}),
+        ({"name": "Two\nlines"}, "name", {"name": "Two\nlines"}),
+        ({"language": "de"}, "language", {"language": "de"}),
+    ],
+)
+def test_bad_input_shows_the_apis_message(signed_in, alex, changes, field, api):
+    expected = api_message(field, **api)
+
+    response = signed_in.post("/app/profile", posted(**changes))
+
+    assert response.status_code == 200
+    html = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    assert expected in html
+    assert f'id="id_{field}_error"' in html
+    stored = Person.objects.get(pk=alex.pk)
+    assert (stored.page_slug, stored.time_zone, stored.name) == (
+        "alex",
+        "Europe/Paris",
+        "Alex Martin",
+    )
+
+
+def test_a_page_address_someone_else_has_is_refused(signed_in, alex):
+    make_person(page_slug="sam")
+
+    response = signed_in.post("/app/profile", posted(page_slug="sam"))
+
+    assert response.status_code == 200
+    assert 'id="id_page_slug_error"' in response.content.decode()
+    alex.refresh_from_db()
+    assert alex.page_slug == "alex"
+
+
+def test_a_failed_save_keeps_the_input_but_not_the_change(signed_in, alex):
+    response = signed_in.post("/app/profile", posted(name="New name", time_zone="Mars/Olympus"))
+
+    html = response.content.decode()
+    assert 'name="name" value="New name"' in html
+    # The page around the form still works in the stored zone.
+    assert response.status_code == 200
+    alex.refresh_from_db()
+    assert alex.name == "Alex Martin"
+
+
+def test_the_profile_needs_the_csrf_token(alex):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alex)
+
+    assert client.post("/app/profile", posted(name="Changed")).status_code == 403
+    alex.refresh_from_db()
+    assert alex.name == "Alex Martin"
+
+
+def test_the_name_is_escaped(client):
+    person = make_person(name=SCRIPT)
+    client.force_login(person)
+
+    for path in ("/app/profile", "/app/"):
+        html = client.get(path).content.decode()
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
