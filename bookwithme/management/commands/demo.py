@@ -120,7 +120,7 @@ class Command(BaseCommand):
         for line in (
             f"Demo organization: {org.name} ({org.domain})",
             f"Admin:        {ADMIN_EMAIL}  password: {ADMIN_PASSWORD}  ({base_url}/admin/)",
-            f"Organizer:    {ALEX_EMAIL}  password: {ALEX_PASSWORD}",
+            f"Organizer:    {ALEX_EMAIL}  password: {ALEX_PASSWORD}  ({base_url}/app/)",
             f"Page:         {base_url}/{alex.page_slug}",
             f"Private link: {base_url}/l/{link_token}  ({types['consulting'].title}, 90 days)",
             f"API token:    {api_token}  (acts for {ALEX_EMAIL})",

@@ -1,0 +1,59 @@
+"""English and French: Accept-Language decides, the switcher overrides it and is remembered."""
+
+import pytest
+from makers import make_person, make_type
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page():
+    person = make_person(name="Alex Martin", page_slug="alex")
+    make_type(person, title="Intro call", slug="intro")
+    return "/alex"
+
+
+def test_the_browser_language_picks_french(client, page):
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9,en;q=0.5").content.decode()
+
+    assert '<html lang="fr">' in html
+    assert "Choisissez" in html
+    assert "Choose a meeting" not in html
+
+
+def test_an_unknown_language_falls_back_to_english(client, page):
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="de-DE").content.decode()
+
+    assert '<html lang="en">' in html
+    assert "Choose a meeting" in html
+
+
+def test_the_switcher_remembers_a_choice_over_the_browsers(client, page):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": page})
+
+    assert response.status_code == 302
+    assert response["Location"] == page
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert '<html lang="fr">' in html
+
+
+def test_the_switcher_offers_each_language_in_its_own_name(client, page):
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert 'lang="en"' in html and ">English<" in html
+    assert 'lang="fr"' in html and ">Français<" in html
+    assert 'action="/i18n/setlang/"' in html
+
+
+def test_the_switcher_needs_its_csrf_token(page):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+
+    assert strict.post("/i18n/setlang/", {"language": "fr", "next": page}).status_code == 403
+
+
+def test_the_switcher_never_sends_anyone_to_another_site(client, page):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"})
+
+    assert response["Location"] == "/"
