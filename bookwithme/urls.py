@@ -12,5 +12,6 @@ urlpatterns = [
     path("app/", include("bookwithme.web.app.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("freebusy/<slug:page_slug>.ics", web_feeds.freebusy, name="freebusy"),
+    path("feeds/<str:token>.ics", web_feeds.bookings, name="bookings-feed"),
     path("", include("bookwithme.web.urls")),
 ]

@@ -34,6 +34,13 @@ def frozen():
         yield traveller
 
 
+@pytest.fixture
+def jitsi(settings):
+    """Online meetings get Jitsi rooms at a known address."""
+    settings.BOOKWITHME_MEETING_PROVIDER = "jitsi"
+    settings.BOOKWITHME_JITSI_URL = "https://meet.example"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher(request):
     """The production hasher is slow on purpose; no test here measures it."""

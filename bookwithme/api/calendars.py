@@ -57,6 +57,7 @@ class CalendarOut(Schema):
     last_sync_at: datetime | None
     last_success_at: datetime | None
     last_error: str | None
+    write_error: str | None
     stale: bool
     next_sync_at: datetime | None
 
@@ -74,6 +75,7 @@ def present(connection: Connection, now: datetime | None = None) -> dict:
         "last_sync_at": connection.last_sync_at,
         "last_success_at": connection.last_success_at,
         "last_error": connection.last_error or None,
+        "write_error": connection.write_error or None,
         "stale": connection.is_stale(now),
         "next_sync_at": connection.next_sync_at,
     }

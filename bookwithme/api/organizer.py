@@ -15,6 +15,9 @@ from bookwithme.api.errors import ApiError
 from bookwithme.api.params import check_dates
 from bookwithme.api.schemas import (
     BookingOut,
+    BookingsFeedCreated,
+    BookingsFeedIn,
+    BookingsFeedOut,
     CancelIn,
     Created,
     Error,
@@ -31,7 +34,7 @@ from bookwithme.api.schemas import (
     MePatch,
     WorkingHoursIO,
 )
-from bookwithme.booking import addresses, meeting_types, services
+from bookwithme.booking import addresses, feeds, meeting_types, services
 from bookwithme.booking.availability import day_span
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.calendars.events import add_event, import_ics
@@ -74,6 +77,26 @@ def get_me(request: HttpRequest):
 def patch_me(request: HttpRequest, payload: MePatch):
     update_profile(me(request), payload.model_dump(exclude_unset=True))
     return get_me(request)
+
+
+@router.get("/me/bookings-feed", response={200: BookingsFeedOut, **ERRORS})
+def get_bookings_feed(request: HttpRequest):
+    """Whether the secret bookings feed is on (its address is shown only when made)."""
+    feed = feeds.bookings_feed_of(me(request))
+    return {"enabled": feed is not None, "created_at": feed.created_at if feed else None}
+
+
+@router.post("/me/bookings-feed", response={201: BookingsFeedCreated, **ERRORS})
+def rotate_bookings_feed(request: HttpRequest, payload: BookingsFeedIn | None = None):
+    """A new secret address for the bookings feed; the previous one answers 404 from now on."""
+    return Status(201, {"url": feeds.rotate_bookings_feed(me(request))})
+
+
+@router.delete("/me/bookings-feed", response={204: None, **ERRORS})
+def delete_bookings_feed(request: HttpRequest):
+    """Switch the bookings feed off (its address answers 404); done when already off."""
+    feeds.stop_bookings_feed(me(request))
+    return Status(204, None)
 
 
 @router.get("/me/working-hours", response={200: WorkingHoursIO, **ERRORS})

@@ -225,6 +225,19 @@ class CancelIn(In):
     reason: str | None = Field(None, max_length=2000)
 
 
+class BookingsFeedIn(In):
+    """No fields: a body, when sent, must be `{}`."""
+
+
+class BookingsFeedCreated(Schema):
+    url: str
+
+
+class BookingsFeedOut(Schema):
+    enabled: bool
+    created_at: datetime | None
+
+
 # --- the public side -----------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The public web addresses of pages, meeting types, links and bookings.
+"""The public web addresses of pages, meeting types, links, bookings and bookings feeds.
 
 Built from BOOKWITHME_BASE_URL, read on every call, so the JSON API, the organizer app and
 the emails all hand out the same URLs.
@@ -29,3 +29,7 @@ def link_url(token: str) -> str:
 
 def manage_url(token: str) -> str:
     return absolute(f"/manage/{token}")
+
+
+def bookings_feed_url(token: str) -> str:
+    return absolute(f"/feeds/{token}.ics")

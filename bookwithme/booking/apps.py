@@ -21,13 +21,20 @@ def _longest_horizon(sender, owner_id, **kwargs):
     )
 
 
+def _own_bookings(sender, owner_id, uids, **kwargs):
+    """Which events read from the owner's calendars are copies of their own bookings."""
+    from bookwithme.booking.models import Booking
+
+    return Booking.objects.own_uids(owner_id, uids)
+
+
 class BookingConfig(AppConfig):
     name = "bookwithme.booking"
     label = "booking"
 
     def ready(self):
         from bookwithme.booking.overlap import ensure_triggers
-        from bookwithme.calendars.sync import horizon_needed
+        from bookwithme.calendars.sync import horizon_needed, own_bookings
 
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="booking-triggers")
         # Any saved or deleted booking, working hours or meeting type outdates the owner's
@@ -37,3 +44,4 @@ class BookingConfig(AppConfig):
             post_save.connect(_owner_changed, sender=sender, dispatch_uid=f"bump-{model}")
             post_delete.connect(_owner_changed, sender=sender, dispatch_uid=f"bump-{model}-del")
         horizon_needed.connect(_longest_horizon, dispatch_uid="booking-horizon")
+        own_bookings.connect(_own_bookings, dispatch_uid="booking-own-uids")

@@ -1,22 +1,39 @@
-"""Calendars published from an owner's busy time: the anonymous free/busy feed.
+"""Calendars published from an owner's time: the anonymous free/busy feed, and each person's
+secret bookings feed.
 
-What the feed shows follows the organization's anonymous sharing level: `Simple` gives busy
-periods only (a VFREEBUSY), `Detail` events with their times, subject and location, `Reviewer`
-everything including descriptions. Built-in events and confirmed bookings both count as busy.
+What the free/busy feed shows follows the organization's anonymous sharing level: `Simple`
+gives busy periods only (a VFREEBUSY), `Detail` events with their times, subject and location,
+`Reviewer` everything including descriptions. Built-in events and confirmed bookings both
+count as busy.
+
+The bookings feed lists the person's confirmed bookings, from 30 days back on, as the same
+events their invitations carry (UID, SEQUENCE, attendee, meeting link), for any calendar app
+to subscribe to. Cancelled bookings are left out rather than listed as `STATUS:CANCELLED`:
+a subscribing app replaces its copy of the feed with each fetch, so a booking that leaves
+the feed leaves the calendar, whereas several apps show a cancelled event like any other.
+The address holds a random token of which only the hash is kept; rotating it makes the old
+address answer 404 at once.
 """
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from bookwithme import slots
-from bookwithme.booking.models import Booking
+from bookwithme.booking import addresses
+from bookwithme.booking.ics import calendar, vevent
+from bookwithme.booking.models import Booking, BookingsFeed
 from bookwithme.calendars.busy import BusyEvent, busy_events_between
+from bookwithme.tokens import hash_token, new_token
 
 PAST_DAYS, FUTURE_DAYS = 7, 60
-PRODID = "-//bookwithme//bookwithme//EN"
+BOOKINGS_PAST_DAYS = 30
+MAX_BOOKINGS = 5000  # a feed stays a few megabytes at most
+REFRESH = timedelta(minutes=15)  # how often subscribers are asked to fetch it again
+MAX_TOKEN = 100
 
 
 def feed_span(person, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -51,10 +68,7 @@ def freebusy_calendar(person, *, now: datetime | None = None) -> bytes:
     start, end = feed_span(person, now)
     busy = busy_events_between(person.pk, start, end) + _booking_events(person, start, end)
     busy.sort(key=lambda e: (e.start, e.end))
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal = calendar(method="PUBLISH")
     stamp = (now or timezone.now()).astimezone(UTC)
     if level == "Simple":
         fb = icalendar.FreeBusy()
@@ -79,4 +93,63 @@ def freebusy_calendar(person, *, now: datetime | None = None) -> bytes:
         if level == "Reviewer" and e.description:
             event.add("description", e.description)
         cal.add_component(event)
+    return cal.to_ical()
+
+
+def rotate_bookings_feed(person) -> str:
+    """A new secret address for the person's bookings feed, replacing the previous one (which
+    stops working at once). The absolute URL, to be shown once: only its hash is kept."""
+    token, token_hash = new_token()
+    BookingsFeed.objects.update_or_create(
+        person=person, defaults={"token_hash": token_hash, "created_at": timezone.now()}
+    )
+    return addresses.bookings_feed_url(token)
+
+
+def stop_bookings_feed(person) -> bool:
+    """Switch the person's bookings feed off; whether there was one."""
+    return BookingsFeed.objects.filter(person=person).delete()[0] > 0
+
+
+def has_bookings_feed(person) -> bool:
+    return BookingsFeed.objects.filter(person=person).exists()
+
+
+def bookings_feed_of(person) -> BookingsFeed | None:
+    """The person's feed (when it was made), or None; its address cannot be shown again."""
+    return BookingsFeed.objects.filter(person=person).first()
+
+
+def bookings_feed_owner(token: str):
+    """The active person whose bookings feed `token` opens, or None."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    feed = (
+        BookingsFeed.objects.select_related("person")
+        .filter(token_hash=hash_token(token), person__is_active=True)
+        .first()
+    )
+    return feed.person if feed else None
+
+
+def bookings_calendar(person, *, now: datetime | None = None) -> bytes:
+    """The person's confirmed bookings that end after 30 days ago, oldest first, in their
+    language. The same bookings give the same bytes (each DTSTAMP is the booking's last
+    change), so a subscriber's conditional fetch can be answered 304."""
+    since = (now or timezone.now()) - timedelta(days=BOOKINGS_PAST_DAYS)
+    bookings = (
+        Booking.objects.confirmed()
+        .filter(owner=person, end__gt=since)
+        .select_related("meeting_type")
+        .order_by("start", "pk")[:MAX_BOOKINGS]
+    )
+    with translation.override(person.language):
+        cal = calendar()
+        name = _("Bookings of %(name)s") % {"name": person.name or person.email}
+        cal.add("x-wr-calname", icalendar.vText(name))
+        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", "PT15M")
+        for booking in bookings:
+            booking.owner = person  # no query per booking for its owner
+            cal.add_component(vevent(booking, stamp=booking.updated_at, for_organizer=True))
     return cal.to_ical()

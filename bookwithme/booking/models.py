@@ -317,8 +317,12 @@ class Link(models.Model):
             self.save(update_fields=["revoked_at"])
 
 
+# Every booking's UID ends so: what tells a booking's copy among a calendar's events.
+UID_SUFFIX = "@bookwithme"
+
+
 def new_booking_uid() -> str:
-    return f"{uuid.uuid4()}@bookwithme"
+    return f"{uuid.uuid4()}{UID_SUFFIX}"
 
 
 class BookingQuerySet(models.QuerySet["Booking"]):
@@ -330,6 +334,17 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         return self.confirmed().filter(
             owner_id=owner_id, blocked_start__lt=end, blocked_end__gt=start
         )
+
+    def own_uids(self, owner_id: int, uids) -> set[str]:
+        """Which of `uids` are UIDs of the owner's bookings (any status)."""
+        candidates = sorted(u for u in uids if u.endswith(UID_SUFFIX))
+        found: set[str] = set()
+        for i in range(0, len(candidates), 500):  # under every database's parameter limit
+            chunk = candidates[i : i + 500]
+            found.update(
+                self.filter(owner_id=owner_id, uid__in=chunk).values_list("uid", flat=True)
+            )
+        return found
 
 
 class Booking(models.Model):
@@ -426,3 +441,21 @@ class Booking(models.Model):
         if not self.manage_token_sealed:
             return ""
         return unseal(self.manage_token_sealed, purpose="manage", key=self.uid)
+
+
+class BookingsFeed(models.Model):
+    """A person's secret bookings feed (`/feeds/<token>.ics`); only the token's hash is kept.
+    A new token replaces the old one, whose address then answers 404."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bookings feed")
+        verbose_name_plural = _("bookings feeds")
+
+    def __str__(self) -> str:
+        return f"bookings feed of {self.person}"

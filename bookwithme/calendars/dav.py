@@ -3,15 +3,16 @@ calendar's tag, listing its events' etags in a span, fetching events.
 
 Every request has a timeout, and every failure leaves as a `remote.Unreachable` (try again
 later) or a `remote.Refused` (stop and tell the owner). The write-back of bookings opens its
-client with `client_for(connection)` and its calendar with `write_calendar(connection)`.
+client with `client_for(connection)` and writes with `put_event` and `delete_event`.
 """
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import caldav
 from caldav.lib import error as dav_error
@@ -286,3 +287,105 @@ def fetch(client: caldav.DAVClient, url: str, hrefs: list[str]) -> dict[str, tup
                 tag = (etag.text or "").strip() if etag is not None else ""
                 found[href_key(href)] = (tag, data.text)
     return found
+
+
+# --- writing events (the write-back of bookings) --------------------------------------------
+
+_NOT_A_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def resource_url(calendar_url: str, uid: str) -> str:
+    """Where the event with `uid` is written in a calendar: a name made from the UID alone, so
+    that a write repeated after a timeout replaces the first instead of adding a second."""
+    return f"{calendar_url.rstrip('/')}/{_NOT_A_NAME.sub('-', uid)[:200]}.ics"
+
+
+class UidTaken(Refused):
+    """The calendar already holds an event with this UID at another address (CalDAV's
+    `no-uid-conflict`): the organizer's mail client put the emailed invitation there."""
+
+
+def _write_refusal(status: int, preconditions: list[str], what: str) -> RemoteError:
+    if f"{{{CALDAV}}}no-uid-conflict" in preconditions:
+        return UidTaken(_("The calendar already holds this meeting at another address."))
+    if status == 401:
+        return Refused(_("The server refused this username or password."), field="password")
+    if status == 403:
+        return Refused(
+            _("The server does not let this account write into the calendar."), field="write_to"
+        )
+    if status in (404, 409, 410):  # 409: the collection to write into is gone (RFC 4918)
+        return Refused(
+            _("The calendar %(what)s no longer exists on the server.") % {"what": what},
+            field="write_to",
+        )
+    if status >= 500 or status in (408, 425, 429):
+        return (ServerFailed if status >= 500 else Unreachable)(
+            _("The server answered %(status)s to a request for %(what)s.")
+            % {"status": status, "what": what}
+        )
+    return Refused(
+        _("The server refused the event (HTTP %(status)s).") % {"status": status},
+        field="write_to",
+    )
+
+
+@contextlib.contextmanager
+def _writing(timeout: float, what: str) -> Iterator[None]:
+    """Like `_translated`, but a refusal may carry a CalDAV precondition that says why."""
+    with _translated(timeout):
+        try:
+            yield
+        except dav_error.DAVError as e:  # caldav raises for 401 and 403 itself
+            status = getattr(e, "status", None)
+            if not isinstance(status, int):
+                raise
+            raise _write_refusal(status, getattr(e, "preconditions", []), what) from None
+
+
+def _preconditions(response) -> list[str]:
+    return dav_error.parse_preconditions(getattr(response, "_raw", None) or None)
+
+
+def put_event(client: caldav.DAVClient, url: str, ics: bytes) -> str:
+    """Write the calendar object `ics` at `url`, creating or replacing it; its new etag (empty
+    when the server gives none)."""
+    timeout = client.timeout or TIMEOUT
+    what = _name(url.rsplit("/", 1)[0])
+    headers = {"Content-Type": "text/calendar; charset=utf-8"}
+    with _writing(timeout, what):
+        response = client.put(url, ics.decode(), headers)
+    if response.status not in (200, 201, 204):
+        raise _write_refusal(response.status, _preconditions(response), what)
+    return (response.headers.get("ETag") or "")[:500]
+
+
+def delete_event(client: caldav.DAVClient, url: str) -> None:
+    """Remove the resource at `url`; one already gone counts as removed."""
+    timeout = client.timeout or TIMEOUT
+    what = _name(url.rsplit("/", 1)[0])
+    with _writing(timeout, what):
+        response = client.delete(url)
+    if response.status in (200, 202, 204, 404, 410):
+        return
+    raise _write_refusal(response.status, _preconditions(response), what)
+
+
+def find_uid(client: caldav.DAVClient, calendar_url: str, uid: str) -> str:
+    """The href of the event with `uid` in the calendar ("" when there is none): a
+    calendar-query REPORT on the UID property."""
+    query = etree.Element(f"{{{CALDAV}}}calendar-query", nsmap={"d": DAV, "c": CALDAV})
+    etree.SubElement(etree.SubElement(query, f"{{{DAV}}}prop"), f"{{{DAV}}}getetag")
+    calendar = etree.SubElement(
+        etree.SubElement(query, f"{{{CALDAV}}}filter"), f"{{{CALDAV}}}comp-filter", name="VCALENDAR"
+    )
+    event = etree.SubElement(calendar, f"{{{CALDAV}}}comp-filter", name="VEVENT")
+    prop = etree.SubElement(event, f"{{{CALDAV}}}prop-filter", name="UID")
+    match = etree.SubElement(prop, f"{{{CALDAV}}}text-match", collation="i;octet")
+    match.text = uid
+    timeout = client.timeout or TIMEOUT
+    with _translated(timeout):
+        response = client.report(calendar_url, etree.tostring(query).decode(), depth=1)
+    for href, _etag in _etags(response, calendar_url, timeout).values():
+        return urljoin(calendar_url, href)
+    return ""

@@ -126,6 +126,8 @@ class Connection(models.Model):
     auth_scheme = models.CharField(max_length=16, blank=True, editable=False)
     # The CalDAV calendar bookings are written into; empty for none.
     write_to = models.CharField(_("calendar to write bookings into"), max_length=2000, blank=True)
+    # Why the last write of a booking into it failed for good; cleared by one that works.
+    write_error = models.CharField(_("last write error"), max_length=500, blank=True)
     # The calendars found under the principal when the connection was made: [{url, name}].
     found = models.JSONField(_("calendars found"), default=list, blank=True)
     # True for a feed, or a CalDAV connection with calendars to check (`CheckedCalendar`).

@@ -17,6 +17,9 @@ CalDAV, for each checked calendar:
 An ICS feed: a conditional GET; a 304, or the same body as last time (SHA-256), is nothing to
 do; otherwise the feed's events replace the stored ones.
 
+Events whose UID is one of the owner's own bookings are not stored (`own_bookings`): they are
+the booking's copy in the calendar, and the booking itself already counts as busy.
+
 A sync holds a lease on its connection, so two syncs of one connection never interleave.
 """
 
@@ -50,6 +53,11 @@ _WRITE_BATCH = 500
 # Sent with `owner_id`; receivers answer how many days ahead that owner can be booked (their
 # meeting types' longest horizon) or None. Booking answers it: calendars cannot ask booking.
 horizon_needed = Signal()
+# Sent with `owner_id` and `uids`; receivers answer which of those UIDs are the owner's own
+# bookings. Their copies in the owner's calendars (written back, or the emailed invitation
+# accepted there) are not stored: the booking already counts, and the copy would block the
+# booking's own time when it is moved and show twice in the free/busy feed.
+own_bookings = Signal()
 
 
 def horizon_days(owner_id: int) -> int:
@@ -183,6 +191,18 @@ def _read_feed(connection: Connection, calendar: CheckedCalendar, tz: ZoneInfo, 
     return Read(calendar, digest, True, blocks=_blocks(calendar, events, now - PAST), http=http)
 
 
+def _drop_own_bookings(owner_id: int, reads: list[Read]) -> None:
+    uids = {b.uid for r in reads for b in r.blocks if b.uid}
+    if not uids:
+        return
+    ours: set[str] = set()
+    for _r, answer in own_bookings.send(sender=Connection, owner_id=owner_id, uids=uids):
+        ours.update(answer or ())
+    if ours:
+        for r in reads:
+            r.blocks = [b for b in r.blocks if b.uid not in ours]
+
+
 def _read(connection: Connection, now: datetime) -> tuple[list[Read], datetime | None]:
     tz = ZoneInfo(connection.owner.time_zone)
     calendars = list(connection.checked.order_by("pk"))
@@ -191,8 +211,11 @@ def _read(connection: Connection, now: datetime) -> tuple[list[Read], datetime |
     if not calendars:
         return [], None
     if connection.kind == Connection.Kind.ICS:
-        return [_read_feed(connection, calendars[0], tz, now)], None
-    return _read_caldav(connection, calendars, tz, now)
+        reads, until = [_read_feed(connection, calendars[0], tz, now)], None
+    else:
+        reads, until = _read_caldav(connection, calendars, tz, now)
+    _drop_own_bookings(connection.owner_id, reads)
+    return reads, until
 
 
 def _store(connection: Connection, reads: list[Read], until: datetime | None, now) -> bool:

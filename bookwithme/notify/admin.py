@@ -1,9 +1,10 @@
-"""The outbox in the admin: each message with its state and attempts, read-only."""
+"""The outbox and the bookings written into calendars, in the admin: each with its state and
+attempts, read-only."""
 
 from django.contrib import admin
 
 from bookwithme.directory.admin import OrgScopedAdmin
-from bookwithme.notify.models import OutboxMessage
+from bookwithme.notify.models import CalendarCopy, OutboxMessage
 
 
 @admin.register(OutboxMessage)
@@ -40,3 +41,38 @@ class OutboxMessageAdmin(OrgScopedAdmin):
         "sent_at",
     )
     list_select_related = ("booking",)
+
+
+@admin.register(CalendarCopy)
+class CalendarCopyAdmin(OrgScopedAdmin):
+    org_path = "booking__owner__organization"
+    read_only = True
+    list_display = (
+        "pending_since",
+        "booking",
+        "connection",
+        "state",
+        "wanted_sequence",
+        "written_sequence",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_filter = ("state",)
+    date_hierarchy = "pending_since"
+    fields = (
+        "booking",
+        "connection",
+        "state",
+        "wanted_sequence",
+        "written_sequence",
+        "href",
+        "etag",
+        "attempts",
+        "last_error",
+        "created_at",
+        "pending_since",
+        "next_attempt_at",
+        "done_at",
+    )
+    list_select_related = ("booking", "connection")

@@ -1,7 +1,9 @@
-"""The outbox: every message a booking sets off, with its state, so that nothing is lost.
+"""What a booking sets off, each with its state, so that nothing is lost.
 
-A message row is made once per (booking, kind, recipient, sequence), so a repeated signal or
-task never mails twice; `tasks.deliver` sends it, retrying with backoff while SMTP is down.
+The outbox: a message row is made once per (booking, kind, recipient, sequence), so a repeated
+signal or task never mails twice; `tasks.deliver` sends it, retrying with backoff while SMTP is
+down. The booking's copies in connected calendars: one row per (booking, calendar), which
+`writeback.write_copy` keeps in step with the booking, retrying while the server is down.
 """
 
 from django.db import models
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme.booking.models import Booking
+from bookwithme.calendars.models import Connection
 
 
 class OutboxMessage(models.Model):
@@ -61,3 +64,57 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_email} ({self.get_state_display()})"
+
+
+class CalendarCopy(models.Model):
+    """A booking's copy in one of its owner's CalDAV calendars (a connection's `write_to`).
+
+    One row per booking and connection says which version of the booking the calendar should
+    hold (`wanted_sequence`), which it was last given (`written_sequence`), where (`href`,
+    chosen before the first write from the booking's UID, so that a write repeated after a
+    timeout replaces the first) and how writing went. `writeback.write_copy` always writes the
+    booking as it is when it runs (or deletes the copy of a cancelled one), so a retry that
+    comes late never puts an older version back.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="calendar_copies")
+    connection = models.ForeignKey(
+        Connection,
+        verbose_name=_("calendar"),
+        on_delete=models.CASCADE,
+        related_name="booking_copies",
+    )
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    wanted_sequence = models.PositiveIntegerField(_("booking sequence wanted"))
+    written_sequence = models.PositiveIntegerField(
+        _("booking sequence written"), null=True, blank=True
+    )
+    href = models.CharField(_("address in the calendar"), max_length=2000, blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # When the current change was asked for: retries stop RETRY_FOR after it.
+    pending_since = models.DateTimeField(_("pending since"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    done_at = models.DateTimeField(_("written"), null=True, blank=True)
+    # A write in progress holds this lease, so that two never write one copy at once.
+    writing_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("booking in a connected calendar")
+        verbose_name_plural = _("bookings in connected calendars")
+        ordering = ["-pending_since", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "connection"], name="calendar_copy_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking} in {self.connection} ({self.get_state_display()})"

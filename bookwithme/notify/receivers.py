@@ -1,4 +1,5 @@
-"""What a booking sets off: messages to both sides and the attendee's reminder.
+"""What a booking sets off: messages to both sides, the attendee's reminder, a fresh read of
+the owner's calendars and the booking's copy in the calendar bookings are written into.
 
 Booking's signals arrive after its transaction committed; here the outbox rows are made (once
 per booking, kind, recipient and sequence) and their delivery enqueued after this commit too.
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from bookwithme.booking import signals
 from bookwithme.calendars.tasks import sync_owner
+from bookwithme.notify import writeback
 from bookwithme.notify.models import OutboxMessage
 from bookwithme.notify.tasks import schedule
 
@@ -80,3 +82,11 @@ def on_cancelled(sender, booking, **kwargs):
 def sync_calendars(sender, booking, **kwargs):
     """Read the owner's connected calendars again right after a booking changes."""
     sync_owner(booking.owner_id)
+
+
+@receiver(signals.booking_confirmed, dispatch_uid="writeback-confirmed")
+@receiver(signals.booking_rescheduled, dispatch_uid="writeback-rescheduled")
+@receiver(signals.booking_cancelled, dispatch_uid="writeback-cancelled")
+def write_back(sender, booking, **kwargs):
+    """Put the booking as it now is into the owner's calendar that bookings go into."""
+    writeback.want(booking)

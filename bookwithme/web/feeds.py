@@ -1,9 +1,20 @@
+"""Calendar feeds: the anonymous free/busy feed of a page, a person's secret bookings feed."""
+
+import hashlib
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
 from bookwithme.booking import access
 from bookwithme.booking.errors import BookingError
-from bookwithme.booking.feeds import freebusy_calendar
+from bookwithme.booking.feeds import bookings_calendar, bookings_feed_owner, freebusy_calendar
+
+
+def _calendar(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @require_safe
@@ -15,7 +26,28 @@ def freebusy(request: HttpRequest, page_slug: str) -> HttpResponse:
         raise Http404("No such feed.") from None
     if person.organization.anonymous_sharing == "none":
         raise Http404("No such feed.")
-    response = HttpResponse(freebusy_calendar(person), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{person.page_slug}.ics"'
+    response = _calendar(freebusy_calendar(person), f"{person.page_slug}.ics")
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_safe
+def bookings(request: HttpRequest, token: str) -> HttpResponse:
+    """`/feeds/<token>.ics`: the person's bookings; 404 for a token that is wrong, rotated or
+    switched off. Calendar apps poll it: an unchanged feed answers 304 to their ETag."""
+    person = bookings_feed_owner(token)
+    if person is None:
+        raise Http404("No such feed.")
+    body = bookings_calendar(person)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {
+        # Private: the feed names attendees. Short: a booking made a minute ago should show.
+        "Cache-Control": "private, max-age=300",
+        "ETag": etag,
+        "X-Robots-Tag": "noindex, nofollow",
+        "Referrer-Policy": "no-referrer",
+    }
+    response = get_conditional_response(request, etag=etag) or _calendar(body, "bookings.ics")
+    for name, value in headers.items():
+        response[name] = value
     return response

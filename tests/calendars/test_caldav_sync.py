@@ -280,3 +280,32 @@ def test_the_window_follows_the_longest_horizon_of_the_owners_types(owner, radic
 
     connection.refresh_from_db()
     assert connection.synced_until == NOW + timedelta(days=200 + 7)
+
+
+def test_copies_of_the_owners_own_bookings_are_not_read_but_other_bookings_are(owner, dav_server):
+    from bookwithme.booking import services
+
+    def booking_of(person, hour):
+        mt = make_type(person, min_notice_minutes=0)
+        attendee = services.Attendee("Zoé", "zoe@example.org", "UTC")
+        return services.book(mt, utc(2, hour), attendee).booking
+
+    own = booking_of(owner, 8)
+    # The owner booked someone else's page: that meeting is theirs to attend, and blocks.
+    elsewhere = booking_of(make_person(), 12)
+    calendar = dav_server.new_calendar()
+    for name, uid, hour in [
+        ("own", own.uid, 8),
+        ("elsewhere", elsewhere.uid, 12),
+        ("unknown", "0000-not-a-booking@bookwithme", 14),
+    ]:
+        start, end = f"20260602T{hour:02}0000Z", f"20260602T{hour + 1:02}0000Z"
+        dav_server.put(calendar, name, vcalendar(vevent(uid, f"DTSTART:{start}", f"DTEND:{end}")))
+    connection = connect(owner, dav_server, calendar)
+
+    assert sync.sync(connection.pk).ok
+
+    assert busy(owner) == [(utc(2, 12), utc(2, 13)), (utc(2, 14), utc(2, 15))]
+    assert not RemoteBusy.objects.filter(uid=own.uid).exists()
+    # Known as read: an unchanged calendar does not fetch it again.
+    assert len(CheckedCalendar.objects.get().etags) == 3

@@ -63,3 +63,7 @@ def smtp(settings):
     }
     yield server
     server.stop()
+
+
+# Real CalDAV servers for the write-back of bookings (tests/calendar_servers.py).
+from calendar_servers import dav_server, radicale, xandikos  # noqa: E402, F401

@@ -11,18 +11,12 @@ from makers import NOW, make_person, make_type
 from bookwithme.booking import services
 from bookwithme.notify.itip import invitation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
 
 START = NOW + timedelta(hours=4)
 LATER = NOW + timedelta(hours=6)
 MANAGE = "https://book.example/manage/tok-123"
 HOSTILE = 'Zoé, "the; boss" \\ <script>alert(1)</script>'
-
-
-@pytest.fixture(autouse=True)
-def jitsi(settings):
-    settings.BOOKWITHME_MEETING_PROVIDER = "jitsi"
-    settings.BOOKWITHME_JITSI_URL = "https://meet.example"
 
 
 def book(*, attendee_name="Zoé Durand", owner_name="Alex Martin", title="Intro call", **fields):

@@ -19,7 +19,7 @@ from makers import NOW, make_person, make_type
 from bookwithme.booking import services
 from bookwithme.notify import messages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
 
 START = NOW + timedelta(hours=4)  # 10:00 UTC: 12:00 in Paris, 06:00 in Montreal
 LATER = NOW + timedelta(hours=6)  # 12:00 UTC: 14:00 in Paris, 08:00 in Montreal
@@ -102,12 +102,6 @@ def french_catalog():
         setting_changed.send(
             sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
         )
-
-
-@pytest.fixture(autouse=True)
-def jitsi(settings):
-    settings.BOOKWITHME_MEETING_PROVIDER = "jitsi"
-    settings.BOOKWITHME_JITSI_URL = "https://meet.example"
 
 
 def book(

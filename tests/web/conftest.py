@@ -1,4 +1,5 @@
 import pytest
+from calendar_servers import _feed_server, feeds, radicale  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 from makers import make_person, make_type
 
+from bookwithme.calendars.models import Connection
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 PASSWORD = "correct horse battery"
@@ -96,6 +98,9 @@ def test_sign_in_refuses_a_post_without_its_csrf_token(alex):
 def every_page(person):
     mt = make_type(person)
     link_id = mt.links.create(token_hash="x" * 64).pk
+    connection_id = Connection.objects.create(
+        owner=person, kind="caldav", url="https://x.example/"
+    ).pk
     return [
         ("get", "/app/"),
         ("post", "/app/bookings/1/cancel"),
@@ -115,6 +120,14 @@ def every_page(person):
         ("post", "/app/calendar/add"),
         ("post", "/app/calendar/import"),
         ("post", "/app/calendar/1/delete"),
+        ("get", "/app/calendars/"),
+        ("post", "/app/calendars/caldav"),
+        ("post", "/app/calendars/feed"),
+        ("get", f"/app/calendars/{connection_id}/choose"),
+        ("post", f"/app/calendars/{connection_id}/choose"),
+        ("post", f"/app/calendars/{connection_id}/sync"),
+        ("get", f"/app/calendars/{connection_id}/remove"),
+        ("post", f"/app/calendars/{connection_id}/remove"),
         ("get", "/app/profile"),
         ("post", "/app/profile"),
     ]
@@ -143,11 +156,25 @@ def test_the_nav_marks_the_current_page(client, alex):
         ("/app/types/", "Meeting types"),
         ("/app/availability", "Availability"),
         ("/app/calendar", "Calendar"),
+        ("/app/calendars/", "Calendar"),  # the calendar's second tab
         ("/app/profile", "Profile"),
     ]:
-        html = client.get(path).content.decode()
-        assert html.count('aria-current="page"') == 1, path
-        assert f'aria-current="page">{name}</a>' in html, path
+        nav = client.get(path).content.decode().split('<nav class="app-nav"')[1]
+        nav = nav.split("</nav>")[0]
+        assert nav.count('aria-current="page"') == 1, path
+        assert f'aria-current="page">{name}</a>' in nav, path
+
+
+def test_the_calendars_tabs_mark_the_current_one(client, alex):
+    client.force_login(alex)
+
+    for path, name in [
+        ("/app/calendar", "Busy blocks"),
+        ("/app/calendars/", "Connected calendars"),
+    ]:
+        tabs = client.get(path).content.decode().split('<nav class="tabs"')[1].split("</nav>")[0]
+        assert tabs.count('aria-current="page"') == 1, path
+        assert f'aria-current="page">{name}</a>' in tabs, path
 
 
 def test_every_page_renders_in_french(client, alex):

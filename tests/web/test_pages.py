@@ -28,7 +28,7 @@ START = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 
 
 # The scripts of the attendee pages (the organizer app has its own beside them).
-SCRIPTS = ["picker.js", "book.js", "manage.js", "dates.js", "http.js"]
+SCRIPTS = sorted(path.name for path in STATIC.glob("*.js"))
 
 
 def make_type(owner, **fields):

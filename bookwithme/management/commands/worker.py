@@ -15,10 +15,13 @@ class Command(BaseCommand):
 
     def handle(self, *, batch: bool, interval: float, verbosity: int, **options):
         from bookwithme.calendars.tasks import ensure_scheduled
+        from bookwithme.notify import writeback
 
-        # Mends a connected calendar's periodic sync whose next run was lost (duplicates end
-        # at once, see calendars/tasks.py).
+        # Mends a connected calendar's periodic sync whose next run was lost, and a booking's
+        # write into a calendar whose task was (duplicates end at once, see calendars/tasks.py
+        # and notify/writeback.py).
         ensure_scheduled()
+        writeback.resume()
         call_command(
             "db_worker",
             queue_name="*",

@@ -1,8 +1,9 @@
 """The app's forms: they parse what was typed and keep it for showing again.
 
 The rules and their messages stay with the services the JSON API calls too
-(`meeting_types.apply_changes`, `update_profile`, `add_event`, `create_link`, `cancel`), so
-these fields check types only; `refuse` puts a service's messages under the fields they name.
+(`meeting_types.apply_changes`, `update_profile`, `add_event`, `create_link`, `cancel`,
+`connections.connect_caldav`, `connect_feed`, `choose`), so these fields check types only;
+`refuse` puts a service's messages under the fields they name.
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookwithme.booking.meeting_types import SIMPLE_FIELDS
 from bookwithme.booking.models import LINK_DEFAULT_DAYS, MeetingType
+from bookwithme.calendars.models import Connection
 from bookwithme.directory.models import Person, available_time_zones
 
 
@@ -314,3 +316,84 @@ class ProfileForm(AppForm):
         changes = dict(self.cleaned_data)
         changes["page_slug"] = changes["page_slug"] or None  # blank: no page
         return changes
+
+
+def address(label, help_text) -> forms.CharField:
+    """A calendar's address; what it may be is checked by `connections.clean_url`."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        widget=forms.URLInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class CalDavForm(AppForm):
+    prefix = "caldav"  # beside the feed's form on one page
+    url = address(
+        _("Server or account address"),
+        _(
+            "Your calendar server's address, your account's or one calendar's, "
+            "e.g. https://cloud.example.org/remote.php/dav/"
+        ),
+    )
+    username = forms.CharField(
+        label=_("Username"),
+        required=False,
+        max_length=Connection._meta.get_field("username").max_length,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    # Never shown again: not after a refusal, nor once stored.
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        max_length=1000,
+        help_text=_("An app password is best. It is stored encrypted and never shown."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class FeedForm(AppForm):
+    prefix = "feed"
+    url = address(
+        _("Feed address"),
+        _(
+            "The calendar's published or secret address in iCal format "
+            "(https:// or webcal://); it is never shown in full again."
+        ),
+    )
+
+
+class ChooseCalendarsForm(AppForm):
+    """Among the calendars found when the account was connected (`Connection.found`)."""
+
+    check = forms.MultipleChoiceField(
+        label=_("Check for conflicts"),
+        required=False,
+        help_text=_("Busy events in these calendars keep their times off your page."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    write_to = forms.ChoiceField(
+        label=_("Write bookings into"),
+        required=False,
+        help_text=_("Each booking made on your page is added to this calendar."),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, found: list[dict[str, str]], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        calendars = [(f["url"], f["name"] or f["url"]) for f in found]
+        self.fields["check"].choices = calendars
+        nowhere = ("", _("Don't write bookings into a calendar"))
+        self.fields["write_to"].choices = [nowhere, *calendars]
+
+    @classmethod
+    def initial_from(cls, connection: Connection) -> dict[str, Any]:
+        return {
+            "check": [c.url for c in connection.checked.all()],
+            "write_to": connection.write_to,
+        }

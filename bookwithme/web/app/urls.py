@@ -4,6 +4,7 @@ from bookwithme.web.app import (
     auth,
     availability,
     calendar,
+    connected_calendars,
     dashboard,
     links,
     meeting_types,
@@ -28,5 +29,17 @@ urlpatterns = [
     path("calendar/add", calendar.add, name="event_add"),
     path("calendar/import", calendar.import_file, name="calendar_import"),
     path("calendar/<int:event_id>/delete", calendar.delete, name="event_delete"),
+    path("calendars/", connected_calendars.index, name="calendars"),
+    path("calendars/caldav", connected_calendars.connect_caldav, name="calendar_connect"),
+    path("calendars/feed", connected_calendars.subscribe, name="calendar_subscribe"),
+    path(
+        "calendars/<int:connection_id>/choose",
+        connected_calendars.choose,
+        name="calendar_choose",
+    ),
+    path("calendars/<int:connection_id>/sync", connected_calendars.sync_now, name="calendar_sync"),
+    path(
+        "calendars/<int:connection_id>/remove", connected_calendars.remove, name="calendar_remove"
+    ),
     path("profile", profile.profile, name="profile"),
 ]

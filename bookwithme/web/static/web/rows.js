@@ -19,10 +19,15 @@ function addRow(container) {
   if (!template || !list) return;
   added += 1;
   const key = `n${Date.now().toString(36)}${added}`;
-  const holder = document.createElement("template");
-  holder.innerHTML = template.innerHTML.replaceAll("__key__", key);
-  const row = holder.content.firstElementChild;
-  list.append(holder.content);
+  // A fresh copy of the server's markup, each new row's names and ids made its own.
+  const fragment = template.content.cloneNode(true);
+  for (const el of fragment.querySelectorAll("*")) {
+    for (const attr of el.attributes) {
+      if (attr.value.includes("__key__")) attr.value = attr.value.replaceAll("__key__", key);
+    }
+  }
+  const row = fragment.firstElementChild;
+  list.append(fragment);
   const first = row && row.querySelector("input:not([type=hidden]), select, textarea");
   if (first) first.focus();
 }
