@@ -2,6 +2,7 @@
 Radicale) and an ICS feed (a real local feed server), choosing calendars, the list with how
 each last synced, syncing now through the task worker, removing one."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -386,3 +387,58 @@ def test_every_form_needs_the_csrf_token(alex):
     assert client.post(f"{base}/remove").status_code == 403
     assert list(Connection.objects.all()) == [connection]
     assert connection.checked.count() == 1 and not DBTaskResult.objects.exists()
+
+
+# --- the bookings feed ---------------------------------------------------------------------
+
+
+def test_making_the_bookings_feed_shows_its_address_once_and_it_serves(signed_in, alex):
+    response = signed_in.post("/app/calendars/bookings-feed", {"action": "new"}, follow=True)
+
+    path = _feed_path(response)
+    assert re.fullmatch(r"/feeds/[\w-]+\.ics", path)
+    assert "bookings feed" in response.content.decode()
+    assert Client().get(path).status_code == 200
+    # Once: the next look at the page no longer holds it.
+    again = signed_in.get("/app/calendars/").content.decode()
+    assert path not in again
+    assert "Make a new address" in again
+
+
+def test_a_new_feed_address_kills_the_old_one(signed_in, alex):
+    first = _feed_path(
+        signed_in.post("/app/calendars/bookings-feed", {"action": "new"}, follow=True)
+    )
+    second = _feed_path(
+        signed_in.post("/app/calendars/bookings-feed", {"action": "new"}, follow=True)
+    )
+
+    assert first != second
+    assert Client().get(first).status_code == 404
+    assert Client().get(second).status_code == 200
+
+
+def test_switching_the_feed_off(signed_in, alex):
+    path = _feed_path(
+        signed_in.post("/app/calendars/bookings-feed", {"action": "new"}, follow=True)
+    )
+
+    response = signed_in.post("/app/calendars/bookings-feed", {"action": "stop"}, follow=True)
+
+    assert "switched off" in response.content.decode()
+    assert Client().get(path).status_code == 404
+    assert "Switch the feed off" not in signed_in.get("/app/calendars/").content.decode()
+
+
+def test_the_feed_needs_a_sign_in_and_its_csrf_token(alex):
+    assert Client().post("/app/calendars/bookings-feed", {"action": "new"}).status_code == 302
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alex)
+    assert strict.post("/app/calendars/bookings-feed", {"action": "new"}).status_code == 403
+    assert strict.get("/app/calendars/bookings-feed").status_code == 405
+
+
+def _feed_path(response) -> str:
+    html = response.content.decode()
+    url = re.search(r'id="new-link-url" type="text" readonly value="([^"]+)"', html).group(1)
+    return "/" + url.split("/", 3)[3]

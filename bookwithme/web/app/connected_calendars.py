@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from bookwithme.booking import feeds
 from bookwithme.calendars import connections, tasks
 from bookwithme.calendars.connections import ConnectError
 from bookwithme.calendars.models import Connection
@@ -112,6 +113,7 @@ def _show(
             "in_a_minute": now + MINUTE,
             "caldav_form": caldav_form or CalDavForm(),
             "feed_form": feed_form or FeedForm(),
+            "bookings_feed": feeds.bookings_feed_of(request.user),
         },
     )
 
@@ -218,3 +220,19 @@ def remove(request: HttpRequest, connection_id: int) -> HttpResponse:
         "web/app/calendar_remove.html",
         {"connection": connection, "address": shown_address(connection.url)},
     )
+
+
+# The bookings feed's new address travels like a new private link: shown once, then gone.
+NEW_FEED = "new-feed"
+
+
+@signed_in
+@require_POST
+def bookings_feed(request: HttpRequest) -> HttpResponse:
+    """Make (or replace) the secret address of one's bookings feed, or switch it off."""
+    if request.POST.get("action") == "stop":
+        if feeds.stop_bookings_feed(request.user):
+            messages.success(request, _("Your bookings feed is switched off; its address is dead."))
+    else:
+        messages.success(request, feeds.rotate_bookings_feed(request.user), extra_tags=NEW_FEED)
+    return redirect("app:calendars")

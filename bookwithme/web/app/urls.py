@@ -30,6 +30,7 @@ urlpatterns = [
     path("calendar/import", calendar.import_file, name="calendar_import"),
     path("calendar/<int:event_id>/delete", calendar.delete, name="event_delete"),
     path("calendars/", connected_calendars.index, name="calendars"),
+    path("calendars/bookings-feed", connected_calendars.bookings_feed, name="bookings_feed"),
     path("calendars/caldav", connected_calendars.connect_caldav, name="calendar_connect"),
     path("calendars/feed", connected_calendars.subscribe, name="calendar_subscribe"),
     path(
