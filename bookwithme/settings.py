@@ -147,6 +147,9 @@ if BOOKWITHME_MEETING_PROVIDER not in {"jitsi", "fixed", "none"}:
     raise ConfigError("BOOKWITHME_MEETING_PROVIDER must be jitsi, fixed or none")
 BOOKWITHME_JITSI_URL = env_url("BOOKWITHME_JITSI_URL", "https://meet.jit.si")
 
+# Bookings and moves one client address may attempt per 10 minutes (0: no limit).
+BOOKWITHME_BOOKING_RATE_LIMIT = env_int("BOOKWITHME_BOOKING_RATE_LIMIT", 20)
+
 # Connected calendars: each is read every N minutes; when one has not been read successfully
 # for M minutes, its owner's pages offer no times until it has (docs/calendars.md).
 BOOKWITHME_CALENDAR_SYNC_MINUTES = env_int("BOOKWITHME_CALENDAR_SYNC_MINUTES", 10)

@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bookwithme"
 ALLOWED = {
     "slots": set(),
     "tokens": set(),
+    "throttle": set(),
     "environ": set(),
     "directory": {"slots", "tokens"},
     "calendars": {"slots", "tokens", "directory"},

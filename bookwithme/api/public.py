@@ -3,12 +3,14 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language_from_request
 from ninja import Header, Query, Router, Status
 
+from bookwithme import throttle
 from bookwithme.api import present
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.errors import ApiError
@@ -89,7 +91,22 @@ def _slots(mt: MeetingType, from_, to, tz, ignoring: Booking | None = None) -> J
     return _slots_response(zone, offer.pairs, offer.notice)
 
 
+# Bookings and moves one client address may attempt in a window
+# (BOOKWITHME_BOOKING_RATE_LIMIT): plenty for people, a wall for a script filling a page.
+BOOKING_WINDOW_SECONDS = 10 * 60
+
+
+def check_rate(request: HttpRequest) -> None:
+    limit = settings.BOOKWITHME_BOOKING_RATE_LIMIT
+    address = request.META.get("REMOTE_ADDR", "")
+    if limit and throttle.spend(f"book:{address}", BOOKING_WINDOW_SECONDS) > limit:
+        raise ApiError(
+            429, "rate_limited", "Too many bookings from this address; try again in a few minutes."
+        )
+
+
 def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: Link | None = None):
+    check_rate(request)
     if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
         raise ApiError(
             422,
@@ -244,6 +261,7 @@ def manage_slots(
 
 @router.post("/manage/{token}/reschedule", response={200: ManageOut, **ERRORS})
 def manage_reschedule(request: HttpRequest, token: str, payload: RescheduleIn):
+    check_rate(request)
     booking = access.booking_for(token)
     if booking.is_active:
         access.check_page(booking.owner)

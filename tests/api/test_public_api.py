@@ -229,7 +229,8 @@ def test_an_online_meeting_type_gives_each_booking_its_own_meeting_url(client, a
     assert first["meeting_url"] != second["meeting_url"]
 
 
-def test_a_start_is_accepted_exactly_when_it_is_offered(client, intro):
+def test_a_start_is_accepted_exactly_when_it_is_offered(client, intro, settings):
+    settings.BOOKWITHME_BOOKING_RATE_LIMIT = 0  # 96 attempts from one address
     offered = set(starts(client))
     assert offered
     # Every quarter hour of Monday, in order; 30-minute meetings, so accepting one start
@@ -574,3 +575,25 @@ def test_the_api_docs_load_nothing_from_a_cdn(client, db):
 
 def test_healthz_answers_200(client, db):
     assert client.get("/healthz").status_code == 200
+
+
+def test_one_address_booking_too_often_is_told_to_wait(client, intro, settings, frozen):
+    settings.BOOKWITHME_BOOKING_RATE_LIMIT = 3
+    answers = [
+        book(client, f"{MONDAY}T{hour}:00:00+02:00", email=f"eve{hour}@example.org")
+        for hour in (10, 11, 12, 14)
+    ]
+
+    assert [r.status_code for r in answers[:3]] == [201, 201, 201]
+    assert_error(answers[3], 429, "rate_limited")
+    assert Booking.objects.count() == 3
+    # Another address is not held back, and the wait ends.
+    other = client.post(
+        API + "/pages/alex/intro/bookings",
+        attendee(f"{MONDAY}T14:00:00+02:00", email="ann@example.org"),
+        content_type="application/json",
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert other.status_code == 201
+    frozen.shift(10 * 60 + 1)
+    assert book(client, f"{MONDAY}T15:00:00+02:00", email="bob@example.org").status_code == 201

@@ -185,3 +185,67 @@ def test_every_page_renders_in_french(client, alex):
             response = client.get(path, headers={"accept-language": "fr"})
             assert response.status_code == 200, path
             assert '<html lang="fr">' in response.content.decode(), path
+
+
+# --- guessing passwords --------------------------------------------------------------------
+
+
+def wrong(client, email="alex@example.org"):
+    return client.post("/app/login", {"username": email, "password": "guess"})
+
+
+def test_five_wrong_passwords_pause_signing_in_even_with_the_right_one(client, alex):
+    for _ in range(5):
+        assert wrong(client).status_code == 200
+
+    response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert client.get("/app/").status_code == 302  # not signed in
+
+
+def test_the_pause_ends_after_a_quarter_of_an_hour(client, alex, frozen):
+    for _ in range(5):
+        wrong(client)
+    frozen.shift(15 * 60 + 1)
+
+    response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/app/"
+
+
+def test_the_right_password_clears_the_count(client, alex):
+    for _ in range(4):
+        wrong(client)
+    client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+    client.post("/app/logout")
+
+    for _ in range(4):
+        assert wrong(client).status_code == 200
+    response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_one_email_paused_leaves_the_others_alone(client, alex):
+    other = make_person(email="sam@example.org")
+    other.set_password(PASSWORD)
+    other.save()
+    for _ in range(5):
+        wrong(client)
+
+    response = client.post("/app/login", {"username": "sam@example.org", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_one_address_trying_many_emails_is_paused_too(client, alex, monkeypatch):
+    from bookwithme.web.app import throttle
+
+    monkeypatch.setattr(throttle, "PER_ADDRESS", 3)
+    for n in range(3):
+        wrong(client, f"someone{n}@example.org")
+
+    response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
+
+    assert response.status_code == 429

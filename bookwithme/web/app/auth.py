@@ -9,11 +9,20 @@ from django.views.decorators.cache import never_cache
 
 from bookwithme.web.app.forms import SignInForm
 
-sign_in = auth_views.LoginView.as_view(
-    template_name="web/app/login.html",
-    authentication_form=SignInForm,
-    redirect_authenticated_user=True,
-)
+
+class SignIn(auth_views.LoginView):
+    template_name = "web/app/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(e.code == "throttled" for e in form.non_field_errors().as_data()):
+            response.status_code = 429  # the contract's rate_limited
+        return response
+
+
+sign_in = SignIn.as_view()
 sign_out = auth_views.LogoutView.as_view()
 
 

@@ -10,12 +10,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme.booking.meeting_types import SIMPLE_FIELDS
 from bookwithme.booking.models import LINK_DEFAULT_DAYS, MeetingType
 from bookwithme.calendars.models import Connection
 from bookwithme.directory.models import Person, available_time_zones
+from bookwithme.web.app import throttle
 
 
 class AppForm(forms.Form):
@@ -52,6 +54,9 @@ def number(label, help_text="", *, needed: bool = True, least: int = 0) -> forms
     )
 
 
+THROTTLED = _("Too many failed sign-ins. Wait a quarter of an hour, then try again.")
+
+
 class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -65,6 +70,19 @@ class SignInForm(AuthenticationForm):
     def clean_username(self) -> str:
         # Emails are stored in lower case.
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if throttle.blocked(email, address):
+            raise ValidationError(THROTTLED, code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.failed(email, address)
+            raise
+        throttle.succeeded(email, address)
+        return cleaned
 
 
 HOURS_CHOICES = [
