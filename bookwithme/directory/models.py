@@ -51,6 +51,15 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`, or UTC: names are validated on the way in, and showing a
+    time (a page, an email) must never fail over one."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (ValueError, LookupError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def available_time_zones() -> frozenset[str]:
     global _zones
     if _zones is None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from bookwithme.booking.models import Booking
+from bookwithme.directory.models import zone_or_utc
 from bookwithme.notify import itip
 
 ATTENDEE, ORGANIZER = "attendee", "organizer"
@@ -115,13 +116,6 @@ def _organizer(booking: Booking) -> Reader:
     return Reader(ORGANIZER, owner.name, owner.email, owner.language, owner.time_zone)
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, LookupError):  # validated on the way in; never fail a mail for it
-        return ZoneInfo("UTC")
-
-
 def _offset(moment: datetime) -> str:
     """`UTC+2`, `UTC-4` (with a true minus sign), `UTC+5:30`: the zone's offset at that moment,
     for readers who do not know the zone by its name."""
@@ -170,7 +164,7 @@ def _context(
     previous_start: datetime | None = None,
 ) -> dict:
     mt = booking.meeting_type
-    zone = _zone(reader.time_zone)
+    zone = zone_or_utc(reader.time_zone)
     start = booking.start.astimezone(zone)
     previous = None
     if previous_start is not None:

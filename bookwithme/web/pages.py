@@ -7,8 +7,6 @@ refusal, comes from `booking.access`, as for the API, so both answer the same wa
 These pages may be shown inside another site's iframe: organizers embed their booking page.
 """
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_safe
 from bookwithme.booking import access, addresses
 from bookwithme.booking.errors import BookingError
 from bookwithme.booking.models import Booking, MeetingType
+from bookwithme.directory.models import zone_or_utc
 from bookwithme.web import strings
 
 
@@ -88,13 +87,6 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
     except BookingError as e:
         return refused(request, e)
     return _booking_page(request, link.meeting_type, f"/api/v1/links/{token}", private=True)
-
-
-def zone_or_utc(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def may_move(booking: Booking) -> bool:
