@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bookwithme.calendars import dav, icsfeed, tasks
+from bookwithme.calendars import dav, icsfeed, sync, tasks
 from bookwithme.calendars.dav import FoundCalendar
 from bookwithme.calendars.errors import InputError
 from bookwithme.calendars.models import CheckedCalendar, Connection
@@ -127,7 +127,13 @@ def connect_caldav(
         )
         if checked:
             tasks.start_schedule(connection)
+        if target:
+            transaction.on_commit(lambda: _announce_write_to(connection))
     return connection
+
+
+def _announce_write_to(connection: Connection) -> None:
+    sync.write_to_chosen.send(Connection, connection=connection)
 
 
 def connect_feed(owner, *, url: str) -> Connection:
@@ -168,6 +174,8 @@ def choose(connection: Connection, *, check: list[str] | None = None, write_to=.
     with transaction.atomic():
         if write_to is not ...:
             target = _pick(found, [write_to], "write_to")[0] if write_to else None
+            if target and target.url != connection.write_to:
+                transaction.on_commit(lambda: _announce_write_to(connection))
             connection.write_to = target.url if target else ""
             changed.append("write_to")
         if check is not None:

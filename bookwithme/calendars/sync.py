@@ -58,6 +58,9 @@ horizon_needed = Signal()
 # accepted there) are not stored: the booking already counts, and the copy would block the
 # booking's own time when it is moved and show twice in the free/busy feed.
 own_bookings = Signal()
+# Sent with `connection` after its `write_to` calendar was chosen or changed (on commit):
+# notify writes the owner's upcoming bookings into it, not only those that change later.
+write_to_chosen = Signal()
 
 
 def horizon_days(owner_id: int) -> int:

@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from bookwithme.booking import signals
+from bookwithme.calendars import sync as calendar_sync
 from bookwithme.calendars.tasks import sync_owner
 from bookwithme.notify import writeback
 from bookwithme.notify.models import OutboxMessage
@@ -90,3 +91,9 @@ def sync_calendars(sender, booking, **kwargs):
 def write_back(sender, booking, **kwargs):
     """Put the booking as it now is into the owner's calendar that bookings go into."""
     writeback.want(booking)
+
+
+@receiver(calendar_sync.write_to_chosen, dispatch_uid="writeback-write-to-chosen")
+def write_upcoming(sender, connection, **kwargs):
+    """A calendar newly chosen for bookings gets the upcoming ones at once."""
+    writeback.write_upcoming(connection)

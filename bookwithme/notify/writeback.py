@@ -28,6 +28,7 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bookwithme.booking.models import Booking
 from bookwithme.calendars import dav
 from bookwithme.calendars.models import Connection
 from bookwithme.calendars.remote import RemoteError, Unreachable
@@ -242,3 +243,16 @@ def _failed(copy: CalendarCopy, sequence: int, error: RemoteError, now: datetime
         reason,
         retry_at,
     )
+
+
+def write_upcoming(connection) -> int:
+    """Write the owner's upcoming confirmed bookings into a calendar just chosen for them
+    (past ones stay out); how many were asked for."""
+    upcoming = Booking.objects.filter(
+        owner_id=connection.owner_id, status=Booking.Status.CONFIRMED, end__gt=timezone.now()
+    ).order_by("start")
+    count = 0
+    for booking in upcoming.iterator():
+        want(booking)
+        count += 1
+    return count

@@ -160,7 +160,8 @@ def test_choosing_other_calendars_needs_no_request_and_a_new_one_is_read_first(
         connections.choose(connection, check=[work, home], write_to=home)
     connection.refresh_from_db()
     assert connection.is_stale() and connection.write_to == home
-    assert len(queued) == 1  # a sync, right away
+    # A sync right away, and the upcoming bookings into the calendar chosen for them.
+    assert len(queued) == 2
 
     connections.choose(connection, check=[home])
     assert list(connection.checked.values_list("url", flat=True)) == [home]

@@ -485,3 +485,33 @@ def test_the_written_copy_in_a_checked_calendar_is_not_counted_twice(
         str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(response.content).walk("VEVENT")
     ]
     assert sorted(summaries) == ["Dentist", "Quarter"]
+
+
+def test_a_calendar_chosen_for_bookings_gets_the_upcoming_ones_at_once(
+    alex, intro, calendar, run_worker, django_capture_on_commit_callbacks, frozen
+):
+    capture = django_capture_on_commit_callbacks
+    past = book(capture, intro, start=START)
+    upcoming = book(capture, intro, start=MOVED, name="Ann Lee")
+    frozen.move_to(START + timedelta(hours=1))  # the first meeting is over
+    connection = connections.connect_caldav(
+        alex,
+        url=calendar.server.url,
+        username=calendar.server.username or "",
+        password=calendar.server.password or "",
+        check=[],
+    )
+    assert not CalendarCopy.objects.exists()
+
+    with capture(execute=True):
+        connections.choose(connection, write_to=calendar.url)
+    run_worker()
+
+    assert copy_of(upcoming).state == "done"
+    assert not CalendarCopy.objects.filter(booking=past).exists()
+    assert len(calendar.hrefs()) == 1
+    assert str(calendar.event(copy_of(upcoming).href)["UID"]) == upcoming.uid
+    # Choosing the same calendar again asks for nothing more.
+    with capture(execute=True) as callbacks:
+        connections.choose(connection, write_to=calendar.url)
+    assert callbacks == []
