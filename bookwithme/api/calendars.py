@@ -16,7 +16,7 @@ from pydantic import Field
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.organizer import me
 from bookwithme.api.schemas import Error, In
-from bookwithme.calendars import connections, tasks
+from bookwithme.calendars import connections
 from bookwithme.calendars.models import Connection
 
 router = Router(auth=TokenAuth(), tags=["calendars"])
@@ -152,5 +152,5 @@ def delete_calendar(request: HttpRequest, connection_id: int):
 def sync_calendar(request: HttpRequest, connection_id: int):
     """Sync now: queued for the worker (the request itself never calls the server)."""
     connection = _own(request, connection_id)
-    tasks.request_sync(connection.pk)
+    connections.sync_now(connection)
     return Status(202, present(connection))

@@ -132,6 +132,14 @@ def connect_caldav(
     return connection
 
 
+def sync_now(connection: Connection) -> None:
+    """The owner asks: read the connection again as soon as a worker can, and try again the
+    writes of bookings into its calendar that were given up (say, after the server was down
+    for a day)."""
+    tasks.request_sync(connection.pk)
+    transaction.on_commit(lambda: sync.sync_asked.send(Connection, connection=connection))
+
+
 def _announce_write_to(connection: Connection) -> None:
     sync.write_to_chosen.send(Connection, connection=connection)
 

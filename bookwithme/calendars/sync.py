@@ -61,6 +61,9 @@ own_bookings = Signal()
 # Sent with `connection` after its `write_to` calendar was chosen or changed (on commit):
 # notify writes the owner's upcoming bookings into it, not only those that change later.
 write_to_chosen = Signal()
+# Sent with `connection` when its owner asks for a sync now (on commit): notify tries again
+# the bookings whose writing into that connection's calendar was given up.
+sync_asked = Signal()
 
 
 def horizon_days(owner_id: int) -> int:

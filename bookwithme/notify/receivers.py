@@ -97,3 +97,9 @@ def write_back(sender, booking, **kwargs):
 def write_upcoming(sender, connection, **kwargs):
     """A calendar newly chosen for bookings gets the upcoming ones at once."""
     writeback.write_upcoming(connection)
+
+
+@receiver(calendar_sync.sync_asked, dispatch_uid="writeback-sync-asked")
+def retry_writes(sender, connection, **kwargs):
+    """Asking for a sync also retries the bookings that could not be written."""
+    writeback.retry_given_up(connection)

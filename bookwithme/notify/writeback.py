@@ -256,3 +256,15 @@ def write_upcoming(connection) -> int:
         want(booking)
         count += 1
     return count
+
+
+def retry_given_up(connection) -> int:
+    """Try again the writes into this connection's calendar that were given up; how many."""
+    bookings = Booking.objects.filter(
+        calendar_copies__connection=connection, calendar_copies__state=State.FAILED
+    ).distinct()
+    count = 0
+    for booking in bookings.iterator():
+        want(booking)
+        count += 1
+    return count

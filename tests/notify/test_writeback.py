@@ -515,3 +515,24 @@ def test_a_calendar_chosen_for_bookings_gets_the_upcoming_ones_at_once(
     with capture(execute=True) as callbacks:
         connections.choose(connection, write_to=calendar.url)
     assert callbacks == []
+
+
+def test_sync_now_retries_a_write_that_was_given_up(
+    intro, down, run_worker, django_capture_on_commit_callbacks, frozen
+):
+    capture = django_capture_on_commit_callbacks
+    booking = book(capture, intro)
+    run_worker()
+    frozen.shift(timedelta(hours=25))
+    run_worker()
+    assert copy_of(booking).state == "failed"
+    down.server.start()
+
+    with capture(execute=True):
+        connections.sync_now(Connection.objects.get())
+    run_worker()
+
+    copy = copy_of(booking)
+    assert copy.state == "done" and copy.last_error == ""
+    assert str(down.event(copy.href)["UID"]) == booking.uid
+    assert Connection.objects.get().write_error == ""

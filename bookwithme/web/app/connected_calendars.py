@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from bookwithme.booking import feeds
-from bookwithme.calendars import connections, tasks
+from bookwithme.calendars import connections
 from bookwithme.calendars.connections import ConnectError
 from bookwithme.calendars.models import Connection
 from bookwithme.web.app.auth import signed_in
@@ -204,7 +204,7 @@ def choose(request: HttpRequest, connection_id: int) -> HttpResponse:
 @require_POST
 def sync_now(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = _own(request, connection_id)
-    tasks.request_sync(connection.pk)
+    connections.sync_now(connection)
     return _to_list(request, connection, SYNC_QUEUED)
 
 
