@@ -139,3 +139,70 @@ def test_the_name_is_escaped(client):
     for path in ("/app/profile", "/app/"):
         html = client.get(path).content.decode()
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# --- the password --------------------------------------------------------------------------
+
+NEW = "a new and longer passphrase"
+
+
+def change(client, old, new=NEW, again=None):
+    return client.post(
+        "/app/profile/password",
+        {"old_password": old, "new_password1": new, "new_password2": again or new},
+    )
+
+
+def test_changing_the_password_keeps_this_browser_signed_in(signed_in, alex):
+    alex.set_password("the old passphrase")
+    alex.save()
+    signed_in.force_login(alex)
+
+    response = change(signed_in, "the old passphrase")
+
+    assert response.status_code == 302 and response["Location"] == "/app/profile"
+    alex.refresh_from_db()
+    assert alex.check_password(NEW)
+    assert signed_in.get("/app/").status_code == 200  # still signed in here
+
+
+def test_a_wrong_current_password_changes_nothing(signed_in, alex):
+    alex.set_password("the old passphrase")
+    alex.save()
+    signed_in.force_login(alex)
+
+    response = change(signed_in, "not it")
+
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    alex.refresh_from_db()
+    assert alex.check_password("the old passphrase")
+
+
+@pytest.mark.parametrize(
+    ("new", "again", "message"),
+    [
+        ("short", None, "too short"),
+        ("password123", None, "too common"),
+        (NEW, "something else entirely", "The two password fields didn"),
+    ],
+)
+def test_a_weak_or_mistyped_new_password_is_refused(signed_in, alex, new, again, message):
+    alex.set_password("the old passphrase")
+    alex.save()
+    signed_in.force_login(alex)
+
+    response = change(signed_in, "the old passphrase", new, again)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    alex.refresh_from_db()
+    assert alex.check_password("the old passphrase")
+
+
+def test_changing_the_password_needs_a_sign_in_and_its_csrf_token(alex):
+    assert Client().post("/app/profile/password", {}).status_code == 302
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alex)
+    assert strict.post("/app/profile/password", {}).status_code == 403
+    assert strict.get("/app/profile/password").status_code == 405

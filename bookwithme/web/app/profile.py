@@ -1,11 +1,15 @@
-"""One's profile: name, time zone, page address, whether the page is published, language."""
+"""One's profile: name, time zone, page address, whether the page is published, language;
+and one's password."""
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bookwithme.booking import addresses
 from bookwithme.directory.models import update_profile
@@ -30,8 +34,33 @@ def profile(request: HttpRequest) -> HttpResponse:
                 return redirect("app:profile")
     else:
         form = ProfileForm(initial=ProfileForm.initial_from(person))
+    return _show(request, form, PasswordChangeForm(person, label_suffix=""))
+
+
+def _show(request, form, password_form, status=200) -> HttpResponse:
+    person = request.user
     return render(
         request,
         "web/app/profile.html",
-        {"form": form, "page_url": addresses.page_url(person), "email": person.email},
+        {
+            "form": form,
+            "password_form": password_form,
+            "page_url": addresses.page_url(person),
+            "email": person.email,
+        },
+        status=status,
     )
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@signed_in
+@require_POST
+def password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; this browser stays signed in, other sessions end."""
+    form = PasswordChangeForm(request.user, request.POST, label_suffix="")
+    if form.is_valid():
+        update_session_auth_hash(request, form.save())
+        messages.success(request, _("Your password is changed."))
+        return redirect("app:profile")
+    profile_form = ProfileForm(initial=ProfileForm.initial_from(request.user))
+    return _show(request, profile_form, form)

@@ -43,4 +43,5 @@ urlpatterns = [
         "calendars/<int:connection_id>/remove", connected_calendars.remove, name="calendar_remove"
     ),
     path("profile", profile.profile, name="profile"),
+    path("profile/password", profile.password, name="password"),
 ]
