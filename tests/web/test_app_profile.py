@@ -206,3 +206,10 @@ def test_changing_the_password_needs_a_sign_in_and_its_csrf_token(alex):
     strict.force_login(alex)
     assert strict.post("/app/profile/password", {}).status_code == 403
     assert strict.get("/app/profile/password").status_code == 405
+
+
+def test_the_password_form_does_not_take_the_focus_from_the_page(signed_in):
+    html = signed_in.get("/app/profile").content.decode()
+
+    assert 'name="old_password"' in html
+    assert "autofocus" not in html

@@ -9,7 +9,7 @@ The rules and their messages stay with the services the JSON API calls too
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +83,15 @@ class SignInForm(AuthenticationForm):
             raise
         throttle.succeeded(email, address)
         return cleaned
+
+
+class PasswordForm(PasswordChangeForm):
+    """Django's own, without grabbing the focus: it shares the profile page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 HOURS_CHOICES = [

@@ -3,7 +3,6 @@ and one's password."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookwithme.booking import addresses
 from bookwithme.directory.models import update_profile
 from bookwithme.web.app.auth import signed_in
-from bookwithme.web.app.forms import ProfileForm
+from bookwithme.web.app.forms import PasswordForm, ProfileForm
 
 
 @signed_in
@@ -34,7 +33,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 return redirect("app:profile")
     else:
         form = ProfileForm(initial=ProfileForm.initial_from(person))
-    return _show(request, form, PasswordChangeForm(person, label_suffix=""))
+    return _show(request, form, PasswordForm(person))
 
 
 def _show(request, form, password_form, status=200) -> HttpResponse:
@@ -57,7 +56,7 @@ def _show(request, form, password_form, status=200) -> HttpResponse:
 @require_POST
 def password(request: HttpRequest) -> HttpResponse:
     """Change one's own password; this browser stays signed in, other sessions end."""
-    form = PasswordChangeForm(request.user, request.POST, label_suffix="")
+    form = PasswordForm(request.user, request.POST)
     if form.is_valid():
         update_session_auth_hash(request, form.save())
         messages.success(request, _("Your password is changed."))
