@@ -82,18 +82,13 @@ def present(connection: Connection, now: datetime | None = None) -> dict:
 
 
 def _own(request: HttpRequest, connection_id: int) -> Connection:
-    return get_object_or_404(
-        Connection.objects.prefetch_related("checked"),
-        pk=connection_id,
-        owner=me(request),
-    )
+    return get_object_or_404(Connection.objects.of(me(request)), pk=connection_id)
 
 
 @router.get("/calendars", response={200: list[CalendarOut], **ERRORS})
 def list_calendars(request: HttpRequest):
     now = timezone.now()
-    mine = Connection.objects.filter(owner=me(request)).prefetch_related("checked")
-    return [present(c, now) for c in mine.order_by("created_at", "pk")]
+    return [present(c, now) for c in Connection.objects.of(me(request))]
 
 
 @router.post("/calendars", response={201: CalendarOut, **ERRORS})

@@ -22,7 +22,13 @@ from bookwithme.tokens import unseal
 
 DEFAULT_WEEKLY = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 LINK_DEFAULT_DAYS = 90
-QUESTION_KINDS = ("text", "long_text", "phone")
+# The kinds of answer a question takes, with what the organizer's editor calls them.
+QUESTION_KIND_LABELS = {
+    "text": _("Short text"),
+    "long_text": _("Long text"),
+    "phone": _("Phone number"),
+}
+QUESTION_KINDS = tuple(QUESTION_KIND_LABELS)
 QUESTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_QUESTIONS = 20
 

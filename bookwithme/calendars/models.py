@@ -89,6 +89,11 @@ class BusyState(NamedTuple):
 
 
 class ConnectionQuerySet(models.QuerySet["Connection"]):
+    def of(self, owner) -> "ConnectionQuerySet":
+        """The owner's connections as lists and pages show them: oldest first, with the
+        calendars each checks."""
+        return self.filter(owner=owner).prefetch_related("checked").order_by("created_at", "pk")
+
     def checked(self) -> "ConnectionQuerySet":
         """Connections whose busy time counts (an ICS feed, a CalDAV server with calendars to
         check): the ones that can make their owner's availability stale."""

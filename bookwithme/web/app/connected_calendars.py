@@ -87,12 +87,7 @@ class Shown:
 
 
 def _own(request: HttpRequest, connection_id: int, **only) -> Connection:
-    return get_object_or_404(
-        Connection.objects.prefetch_related("checked"),
-        pk=connection_id,
-        owner=request.user,
-        **only,
-    )
+    return get_object_or_404(Connection.objects.of(request.user), pk=connection_id, **only)
 
 
 def _show(
@@ -101,12 +96,11 @@ def _show(
     feed_form: FeedForm | None = None,
 ) -> HttpResponse:
     now = timezone.now()
-    mine = Connection.objects.filter(owner=request.user).prefetch_related("checked")
     return render(
         request,
         "web/app/connected_calendars.html",
         {
-            "rows": [Shown.of(c, now) for c in mine.order_by("created_at", "pk")],
+            "rows": [Shown.of(c, now) for c in Connection.objects.of(request.user)],
             # Relative times: under a minute away is "just now" and "due now".
             "now": now,
             "a_minute_ago": now - MINUTE,

@@ -19,16 +19,11 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.dates import WEEKDAYS
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
 
-from bookwithme.booking.models import QUESTION_ID_RE
+from bookwithme.booking.models import QUESTION_ID_RE, QUESTION_KIND_LABELS
 from bookwithme.slots import DAY_NAMES
 
-QUESTION_KINDS = [
-    ("text", _("Short text")),
-    ("long_text", _("Long text")),
-    ("phone", _("Phone number")),
-]
+QUESTION_KINDS = list(QUESTION_KIND_LABELS.items())
 # A time input cannot show 24:00: the end of the day is shown, and read back, as 23:59.
 END_OF_DAY, LAST_MINUTE = "24:00", "23:59"
 _WITH_SECONDS = re.compile(r"[0-9]{2}:[0-9]{2}:00(\.0+)?")
