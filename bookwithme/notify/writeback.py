@@ -251,11 +251,7 @@ def write_upcoming(connection) -> int:
     upcoming = Booking.objects.filter(
         owner_id=connection.owner_id, status=Booking.Status.CONFIRMED, end__gt=timezone.now()
     ).order_by("start")
-    count = 0
-    for booking in upcoming.iterator():
-        want(booking)
-        count += 1
-    return count
+    return _want_each(upcoming)
 
 
 def retry_given_up(connection) -> int:
@@ -263,6 +259,10 @@ def retry_given_up(connection) -> int:
     bookings = Booking.objects.filter(
         calendar_copies__connection=connection, calendar_copies__state=State.FAILED
     ).distinct()
+    return _want_each(bookings)
+
+
+def _want_each(bookings) -> int:
     count = 0
     for booking in bookings.iterator():
         want(booking)

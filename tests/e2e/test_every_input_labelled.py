@@ -4,7 +4,7 @@ no page scrolls sideways at phone width."""
 from datetime import timedelta
 
 import pytest
-from browser import PHONE
+from browser import PASSWORD, PHONE, sign_in_on
 from django.utils import timezone
 from makers import make_link, make_person, make_type
 from playwright.sync_api import expect
@@ -14,7 +14,6 @@ from bookwithme.booking.availability import slots_between
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a long and private passphrase"
 EVERY_DAY = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 # Controls without a name: their id, name or outer HTML, for the failure message.
@@ -63,10 +62,7 @@ def test_every_control_has_a_label_and_nothing_overflows_a_phone(site, browser):
     assert page.evaluate(SIDEWAYS) <= 0
 
     check(page, f"{site}/app/login")
-    page.get_by_label("Email").fill(person.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{site}/app/")
+    sign_in_on(page, site, person.email)
     for path in (
         "/app/",
         "/app/types/",

@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 import pytest
-from browser import DESKTOP, PHONE
+from browser import DESKTOP, PASSWORD, PHONE, sign_in_on
 from makers import make_person, make_type
 from playwright.sync_api import expect
 
@@ -12,7 +12,6 @@ from bookwithme.booking.models import Booking, Link, MeetingType, WorkingHours
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a long and private passphrase"
 WORKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -26,11 +25,7 @@ def organizer(**fields):
 def sign_in(browser, site, person, viewport=DESKTOP):
     context = browser.new_context(locale="en-GB", timezone_id="Europe/Paris", viewport=viewport)
     page = context.new_page()
-    page.goto(f"{site}/app/login")
-    page.get_by_label("Email").fill(person.email.upper())  # sign-in ignores case
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{site}/app/")
+    sign_in_on(page, site, person.email.upper())  # sign-in ignores case
     return page
 
 
