@@ -29,19 +29,21 @@ def picker() -> dict:
     }
 
 
+def _request_failed() -> dict:
+    """What a page says when a request it sends does not go through."""
+    return {
+        "network": _("The server could not be reached. Check your connection and try again."),
+        "failed": _("Something went wrong. Please try again."),
+    }
+
+
 def booking() -> dict:
     return {
         "sending": _("Booking…"),
         "fix_fields": _("Please correct the fields marked below."),
-        "network": _("The server could not be reached. Check your connection and try again."),
-        "failed": _("Something went wrong. Please try again."),
+        **_request_failed(),
     }
 
 
 def manage() -> dict:
-    return {
-        "moving": _("Moving…"),
-        "cancelling": _("Cancelling…"),
-        "network": _("The server could not be reached. Check your connection and try again."),
-        "failed": _("Something went wrong. Please try again."),
-    }
+    return {"moving": _("Moving…"), "cancelling": _("Cancelling…"), **_request_failed()}

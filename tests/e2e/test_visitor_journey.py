@@ -1,6 +1,7 @@
 """A visitor in Montréal, browser in French, books, moves and cancels a meeting."""
 
 import re
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,8 +38,6 @@ def pick_a_time(page) -> str:
 
 def local_clock(iso: str) -> str:
     """'HH:MM' of an offered start in Montréal, as the French page writes it."""
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).astimezone(MONTREAL).strftime("%H:%M")
 
 
@@ -134,6 +133,4 @@ def _pick_next_month(page, scope: str) -> str:
 
 
 def _utc(iso: str) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromisoformat(iso).astimezone(UTC).isoformat()
