@@ -15,7 +15,7 @@ from pydantic import Field
 
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.organizer import me
-from bookwithme.api.schemas import Error, In
+from bookwithme.api.schemas import Error, In, SkippedEvent
 from bookwithme.calendars import connections
 from bookwithme.calendars.models import Connection
 
@@ -60,10 +60,15 @@ class CalendarOut(Schema):
     write_error: str | None
     stale: bool
     next_sync_at: datetime | None
+    # Events its last syncs could not read: how many, a few with why; time zone warnings.
+    skipped_count: int
+    skipped: list[SkippedEvent]
+    warnings: list[str]
 
 
 def present(connection: Connection, now: datetime | None = None) -> dict:
     caldav = connection.kind == Connection.Kind.CALDAV
+    unread = connection.unread_summary()
     return {
         "id": connection.pk,
         "kind": connection.kind,
@@ -78,6 +83,9 @@ def present(connection: Connection, now: datetime | None = None) -> dict:
         "write_error": connection.write_error or None,
         "stale": connection.is_stale(now),
         "next_sync_at": connection.next_sync_at,
+        "skipped_count": unread.skipped_count,
+        "skipped": unread.skipped,
+        "warnings": unread.warnings,
     }
 
 

@@ -150,7 +150,12 @@ def create_event(request: HttpRequest, payload: EventIn):
 
 @router.post("/me/events/import", response={200: Imported, **ERRORS})
 def import_events(request: HttpRequest):
-    return {"imported": import_ics(me(request), request.body)}
+    reading = import_ics(me(request), request.body)
+    return {
+        "imported": len(reading.events),
+        "skipped": [s.as_dict() for s in reading.skipped],
+        "warnings": reading.warnings,
+    }
 
 
 @router.delete("/me/events/{event_id}", response={204: None, **ERRORS})

@@ -97,8 +97,17 @@ class Created(Schema):
     id: int
 
 
+class SkippedEvent(Schema):
+    uid: str
+    reason: str
+
+
 class Imported(Schema):
     imported: int
+    # Events that could not be read, with why: none is dropped without a word.
+    skipped: list[SkippedEvent]
+    # Time zones that had to be stood in for ("unknown time zone ...; read in ...").
+    warnings: list[str]
 
 
 class Location(In):

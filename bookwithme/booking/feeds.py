@@ -3,18 +3,25 @@ secret bookings feed.
 
 What the free/busy feed shows follows the organization's anonymous sharing level: `Simple`
 gives busy periods only (a VFREEBUSY), `Detail` events with their times, subject and location,
-`Reviewer` everything including descriptions. Built-in events and confirmed bookings both
-count as busy.
+`Reviewer` also the descriptions of the owner's events and the name of who booked. Built-in
+events and confirmed bookings both count as busy. Anyone may fetch it, so it never carries
+another person's contact data (an attendee's email, notes or answers) nor the owner's email,
+and its events never reuse a UID that the same meeting has elsewhere.
 
 The bookings feed lists the person's confirmed bookings, from 30 days back on, as the same
 events their invitations carry (UID, SEQUENCE, attendee, meeting link), for any calendar app
-to subscribe to. Cancelled bookings are left out rather than listed as `STATUS:CANCELLED`:
-a subscribing app replaces its copy of the feed with each fetch, so a booking that leaves
-the feed leaves the calendar, whereas several apps show a cancelled event like any other.
-The address holds a random token of which only the hash is kept; rotating it makes the old
-address answer 404 at once.
+to subscribe to. It is the owner's own data, for the owner, and keeps the invitation's UID on
+purpose: it is the same meeting, with the same SEQUENCE and details as the written-back copy,
+so a calendar that meets both may take them for one, and a sync skips it as the owner's own
+booking rather than counting it twice. Cancelled bookings are left out rather than listed as
+`STATUS:CANCELLED`: a subscribing app replaces its copy of the feed with each fetch, so a
+booking that leaves the feed leaves the calendar, whereas several apps show a cancelled event
+like any other. The address holds a random token of which only the hash is kept; rotating it
+makes the old address answer 404 at once.
 """
 
+import dataclasses
+import hashlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +52,24 @@ def feed_span(person, now: datetime | None = None) -> tuple[datetime, datetime]:
     return start, end
 
 
+def feed_uid(*parts: str) -> str:
+    """A UID for an event's copy in the free/busy feed: the same at every fetch, and never the
+    UID the meeting has elsewhere (the invitation, the write-back, the source calendar), so a
+    client that both subscribed to the feed and accepted the invitation keeps two events
+    rather than merging one into the other. Hashed, so the original UID does not leak either;
+    the domain is not the bookings' `@bookwithme`, which marks a booking's own copy."""
+    digest = hashlib.sha256("\0".join(("bookwithme-freebusy", *parts)).encode()).hexdigest()
+    return f"{digest[:32]}@freebusy.bookwithme"
+
+
+def _calendar_events(person, start: datetime, end: datetime) -> list[BusyEvent]:
+    # The person is part of the hash: two owners may both have a copy of one remote meeting.
+    return [
+        dataclasses.replace(e, uid=feed_uid("event", str(person.pk), e.uid))
+        for e in busy_events_between(person.pk, start, end)
+    ]
+
+
 def _booking_events(person, start: datetime, end: datetime) -> list[BusyEvent]:
     bookings = (
         Booking.objects.confirmed()
@@ -55,44 +80,74 @@ def _booking_events(person, start: datetime, end: datetime) -> list[BusyEvent]:
     for b in bookings:
         mt = b.meeting_type
         location = mt.location_value if mt.location_kind != "online" else "Online"
-        description = "\n".join(
-            filter(None, [f"With {b.attendee_name} <{b.attendee_email}>", b.notes])
-        )
-        found.append(BusyEvent(b.start, b.end, b.uid, mt.title, location, description))
+        # The attendee's name at most: their email, phone, notes and answers are theirs, not
+        # the owner's to publish. Descriptions show at Reviewer only (`_event`).
+        description = f"With {b.attendee_name}"
+        uid = feed_uid("booking", b.uid)
+        found.append(BusyEvent(b.start, b.end, uid, mt.title, location, description))
     return found
+
+
+# RFC 6868 escapes (^' ^^ ^n) are not decoded by every parser (vobject shows them as they
+# are), so a name goes into a CN without the characters that would need one.
+_CN_SAFE = str.maketrans({'"': "'", "^": None, "\n": " ", "\r": " "})
+
+
+def _organizer(person) -> icalendar.vCalAddress:
+    """The page owner, whom RFC 5546 asks a published calendar to name, by their page's
+    address rather than their email: anyone may fetch the feed, and the email is also how
+    the owner signs in."""
+    organizer = icalendar.vCalAddress(addresses.page_url(person) or addresses.absolute("/"))
+    name = person.name.translate(_CN_SAFE).strip()
+    if name:  # no CN rather than the email
+        organizer.params["CN"] = name
+    return organizer
+
+
+def _freebusy(
+    person, busy: list[BusyEvent], span: tuple[datetime, datetime], stamp: datetime
+) -> icalendar.FreeBusy:
+    fb = icalendar.FreeBusy()
+    fb.add("uid", f"freebusy-{person.page_slug}@bookwithme")
+    fb.add("dtstamp", stamp)
+    fb.add("dtstart", span[0])
+    fb.add("dtend", span[1])
+    fb.add("organizer", _organizer(person))
+    for period in slots.merge(slots.Interval(e.start, e.end) for e in busy):
+        fb.add("freebusy", (period.start, period.end), parameters={"FBTYPE": "BUSY"})
+    return fb
+
+
+def _event(person, e: BusyEvent, level: str, stamp: datetime) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", e.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", e.start.astimezone(UTC))
+    event.add("dtend", e.end.astimezone(UTC))
+    # RFC 5546 asks every published VEVENT for one too; no ATTENDEE, whoever they are.
+    event.add("organizer", _organizer(person))
+    event.add("transp", "OPAQUE")
+    event.add("summary", e.title or "Busy")
+    if e.location:
+        event.add("location", e.location)
+    if level == "Reviewer" and e.description:
+        event.add("description", e.description)
+    return event
 
 
 def freebusy_calendar(person, *, now: datetime | None = None) -> bytes:
     """The owner's feed at their organization's anonymous sharing level (not `none`)."""
     level = person.organization.anonymous_sharing
-    start, end = feed_span(person, now)
-    busy = busy_events_between(person.pk, start, end) + _booking_events(person, start, end)
-    busy.sort(key=lambda e: (e.start, e.end))
-    cal = calendar(method="PUBLISH")
+    span = feed_span(person, now)
+    busy = _calendar_events(person, *span) + _booking_events(person, *span)
+    busy.sort(key=lambda e: (e.start, e.end, e.uid))
     stamp = (now or timezone.now()).astimezone(UTC)
+    cal = calendar(method="PUBLISH")
     if level == "Simple":
-        fb = icalendar.FreeBusy()
-        fb.add("uid", f"freebusy-{person.page_slug}@bookwithme")
-        fb.add("dtstamp", stamp)
-        fb.add("dtstart", start)
-        fb.add("dtend", end)
-        for period in slots.merge(slots.Interval(e.start, e.end) for e in busy):
-            fb.add("freebusy", (period.start, period.end), parameters={"FBTYPE": "BUSY"})
-        cal.add_component(fb)
-        return cal.to_ical()
-    for e in busy:
-        event = icalendar.Event()
-        event.add("uid", e.uid)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", e.start.astimezone(UTC))
-        event.add("dtend", e.end.astimezone(UTC))
-        event.add("transp", "OPAQUE")
-        event.add("summary", e.title or "Busy")
-        if e.location:
-            event.add("location", e.location)
-        if level == "Reviewer" and e.description:
-            event.add("description", e.description)
-        cal.add_component(event)
+        cal.add_component(_freebusy(person, busy, span, stamp))
+    else:
+        for e in busy:
+            cal.add_component(_event(person, e, level, stamp))
     return cal.to_ical()
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme.calendars.models import Event
-from bookwithme.calendars.recurrence import RecurrenceError, last_end
+from bookwithme.calendars.recurrence import RecurrenceError, prepare
 from bookwithme.directory.admin import OrgScopedAdmin
 from bookwithme.directory.models import available_time_zones
 
@@ -43,7 +43,9 @@ class EventForm(forms.ModelForm):
         elif rule and start and end and zone in available_time_zones():
             # Kept beside the rule so that the busy query can skip series that are over.
             try:
-                cleaned["repeats_until"] = last_end(rule, start, end, ZoneInfo(zone))
+                cleaned["rrule"], cleaned["repeats_until"] = prepare(
+                    rule, start, end, ZoneInfo(zone)
+                )
             except RecurrenceError as e:
                 self.add_error("rrule", ValidationError(str(e)))
         return cleaned

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bookwithme.calendars.errors import InputError
-from bookwithme.calendars.ical import FIRST_YEAR, LAST_YEAR, parse_events
+from bookwithme.calendars.ical import FIRST_YEAR, LAST_YEAR, Reading, read
 from bookwithme.calendars.models import Event
-from bookwithme.calendars.recurrence import RecurrenceError, last_end
+from bookwithme.calendars.recurrence import RecurrenceError, prepare
 from bookwithme.directory.models import validate_one_line, validate_text
 
 MAX_EVENT_LENGTH = timedelta(days=366)
@@ -63,7 +63,7 @@ def add_event(
     repeats_until = None
     if rrule and not errors:
         try:
-            repeats_until = last_end(rrule, start, end, zone)
+            rrule, repeats_until = prepare(rrule, start, end, zone)
         except RecurrenceError as e:
             errors["rrule"] = [str(e)]
     if errors:
@@ -76,20 +76,21 @@ def add_event(
         start=start.astimezone(UTC),
         end=end.astimezone(UTC),
         busy=busy,
-        rrule=rrule.strip().removeprefix("RRULE:"),
+        rrule=rrule,
         time_zone=zone.key,
         repeats_until=repeats_until,
     )
 
 
-def import_ics(owner, data: bytes | str) -> int:
-    """Import the VEVENTs of a .ics document; an event with a known UID is replaced."""
-    parsed = parse_events(data, ZoneInfo(owner.time_zone))
+def import_ics(owner, data: bytes | str) -> Reading:
+    """Import the VEVENTs of a .ics document; an event with a known UID is replaced. The
+    reading says what was imported, what was skipped and why, and any time zone warnings."""
+    reading = read(data, ZoneInfo(owner.time_zone))
     with transaction.atomic():
-        for p in parsed:
+        for p in reading.events:
             values = {**p.block_fields(), "description": p.description, "busy": p.busy}
             if p.uid:
                 Event.objects.update_or_create(owner=owner, uid=p.uid, defaults=values)
             else:
                 Event.objects.create(owner=owner, **values)
-    return len(parsed)
+    return reading

@@ -88,6 +88,17 @@ class BusyState(NamedTuple):
     covered_until: datetime | None
 
 
+SHOWN_EXAMPLES = 5
+
+
+class UnreadSummary(NamedTuple):
+    """What a connection's owner is told of events its syncs could not read."""
+
+    skipped_count: int
+    skipped: list[dict]  # a few {uid, reason}
+    warnings: list[str]
+
+
 class ConnectionQuerySet(models.QuerySet["Connection"]):
     def of(self, owner) -> "ConnectionQuerySet":
         """The owner's connections as lists and pages show them: oldest first, with the
@@ -178,6 +189,17 @@ class Connection(models.Model):
             return ""
         return decrypt(self.password_encrypted, purpose=PASSWORD_PURPOSE)
 
+    def unread_summary(self) -> "UnreadSummary":
+        """How many events its calendars' last reads skipped, a few of them with why, and the
+        time zone warnings (uses the prefetched `checked` when there is one)."""
+        skipped: list[dict] = []
+        warnings: list[str] = []
+        for calendar in self.checked.all():
+            for problems in calendar.unread.values():
+                skipped.extend(problems.get("skipped", ()))
+                warnings.extend(w for w in problems.get("warnings", ()) if w not in warnings)
+        return UnreadSummary(len(skipped), skipped[:SHOWN_EXAMPLES], warnings[:SHOWN_EXAMPLES])
+
     def is_stale(self, now: datetime | None = None) -> bool:
         if not self.checks_busy:
             return False
@@ -199,6 +221,9 @@ class CheckedCalendar(models.Model):
     etags = models.JSONField(default=dict, blank=True)
     # The owner's zone the blocks were read in (all-day events and floating times use it).
     time_zone = models.CharField(max_length=64, blank=True)
+    # What the last reads could not use, by resource (CalDAV href; "" for a feed):
+    # {key: {"skipped": [{uid, reason}], "warnings": [text]}}; only resources with something.
+    unread = models.JSONField(default=dict, blank=True)
     # A feed's HTTP validators, for conditional requests.
     http_etag = models.CharField(max_length=500, blank=True)
     http_last_modified = models.CharField(max_length=100, blank=True)

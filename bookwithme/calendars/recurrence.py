@@ -1,74 +1,187 @@
-"""Recurring events: checking a rule once, and expanding it inside a span.
+"""Recurring events: a rule checked and written in its stored form once, then expanded inside a
+span, in bounded time.
 
 Rules repeat in the event's own time zone (a weekly 09:00 in Paris stays at 09:00 local time
-across daylight-saving changes), so expansion runs on aware local datetimes and converts each
-occurrence to UTC.
+across daylight-saving changes), so expansion runs on aware local datetimes (dateutil, the
+expansion recurring-ical-events itself uses) and converts each occurrence to UTC.
 
-Expansion costs are bounded whatever the rule: a series repeats daily at most and at most
-MAX_COUNT times, and an endless daily or weekly series that began long ago is re-anchored near
-the asked span instead of being walked from its first day.
+Rules arrive as clients write them; `prepare` writes each in one stored form before anything
+expands it: UNTIL as a UTC instant (RFC 5545 writes it as a DATE for all-day series, and iPhone
+and older Nextcloud clients write it in local time without a zone, both of which dateutil
+refuses beside an aware start), and COUNT turned into that UNTIL, so that any series can be
+expanded from near the asked span instead of from its first day.
+
+Work is bounded whatever the rule:
+- a rule that never occurs (`FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30`) would make dateutil walk to
+  the year 9999 on every look-up; `prepare` refuses rules with no occurrence in the next
+  HORIZON_YEARS years, checked on a yearly projection that costs at most 400 steps;
+- an endless or UNTIL series is expanded from its last whole period before the span;
+- one look-up expands at most MAX_PER_LOOKUP occurrences of one series: past that (a secondly
+  rule, say) the rest of the span up to the series' end counts as busy, which may hide free time
+  but never offers busy time.
 """
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, WEEKLY, rrule, rrulestr
+from dateutil.rrule import DAILY, HOURLY, MINUTELY, SECONDLY, WEEKLY, rrule, rrulestr
+from icalendar.prop import vRecur
 
-# Busy blocks repeat daily at most: finer rules are refused rather than expanded by the
-# thousand on every page view.
-MAX_FREQUENCY = DAILY
 MAX_COUNT = 10_000
+MAX_PER_LOOKUP = 1_000
+HORIZON_YEARS = 10
+_PERIOD = {
+    WEEKLY: timedelta(weeks=1),
+    DAILY: timedelta(days=1),
+    HOURLY: timedelta(hours=1),
+    MINUTELY: timedelta(minutes=1),
+    SECONDLY: timedelta(seconds=1),
+}
+_DATE_FILTERS = ("BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 class RecurrenceError(ValueError):
     """A recurrence rule that cannot be used; the message can be shown to the organizer."""
 
 
-def parse_rule(text: str, start: datetime, tz: ZoneInfo) -> rrule:
-    """The dateutil rule for an RRULE value, or RecurrenceError saying why not."""
+class Series(NamedTuple):
+    """A rule in its stored form, and where the series ends (None: never)."""
+
+    rule: str
+    repeats_until: datetime | None
+
+
+def _as_utc(value: date | datetime, tz: ZoneInfo) -> datetime:
+    """An UNTIL value as a UTC instant: a DATE includes its whole day, and a time without a
+    zone is the series' own wall time (RFC 5545 3.3.10)."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(23, 59, 59))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _recur(text: str) -> vRecur:
     text = text.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
-    if not text or "\n" in text or len(text) > 1000:
+    if not text or "\n" in text or "\r" in text or len(text) > 1000:
         raise RecurrenceError("the recurrence rule must be one RRULE line")
     try:
-        rule = rrulestr(text, dtstart=start.astimezone(tz))
-    except (ValueError, TypeError, OverflowError) as e:
+        recur = vRecur.from_ical(text)
+    except (ValueError, TypeError, KeyError, OverflowError) as e:
         raise RecurrenceError(f"the recurrence rule is not valid: {e}") from None
-    if not isinstance(rule, rrule):
-        raise RecurrenceError("the recurrence rule must be one RRULE line")
-    if rule._freq > MAX_FREQUENCY:  # dateutil orders YEARLY=0 .. SECONDLY=6
-        raise RecurrenceError("a busy block can repeat at most daily")
-    if rule._count is not None and rule._count > MAX_COUNT:
+    if "FREQ" not in recur:
+        raise RecurrenceError("the recurrence rule is not valid: it has no FREQ")
+    return recur
+
+
+def _text(recur: vRecur) -> str:
+    return recur.to_ical().decode()
+
+
+def parse_rule(text: str, start: datetime, tz: ZoneInfo) -> rrule:
+    """The dateutil rule for an RRULE value (any UNTIL form), or RecurrenceError saying why."""
+    recur = _recur(text)
+    if "UNTIL" in recur:
+        recur["UNTIL"] = [_as_utc(recur["UNTIL"][0], tz)]
+    if "COUNT" in recur and int(recur["COUNT"][0]) > MAX_COUNT:
         raise RecurrenceError(
             f"a busy block can repeat at most {MAX_COUNT:,} times; leave the end open instead"
         )
+    try:
+        rule = rrulestr(_text(recur), dtstart=start.astimezone(tz))
+    except (ValueError, TypeError, KeyError, OverflowError) as e:
+        raise RecurrenceError(f"the recurrence rule is not valid: {e}") from None
+    if not isinstance(rule, rrule):
+        raise RecurrenceError("the recurrence rule must be one RRULE line")
     return rule
 
 
-def last_end(text: str, start: datetime, end: datetime, tz: ZoneInfo) -> datetime | None:
-    """Where a finite series ends (the last occurrence's end), or None for an endless one."""
+def _never_occurs(recur: vRecur, start: datetime) -> bool:
+    """True when no day of any year passes the rule's date filters.
+
+    The filters are projected onto a yearly rule (Gregorian years repeat every 400 years, so
+    400 steps decide), keeping what dateutil would take from the start for this frequency.
+    """
+    filters = {k: list(v) for k, v in recur.items() if k in _DATE_FILTERS}
+    if not filters:
+        return False
+    freq = recur["FREQ"][0].upper()
+    if freq not in ("YEARLY", "MONTHLY") and "BYDAY" in filters:
+        filters["BYDAY"] = [str(d)[-2:] for d in filters["BYDAY"]]  # ordinals mean nothing here
+    if freq == "MONTHLY" and "BYMONTH" not in filters:
+        filters["BYMONTH"] = list(range(1, 13))  # keeps "2TU" relative to the month
+    if freq == "WEEKLY" and "BYDAY" not in filters:
+        filters["BYDAY"] = [_WEEKDAYS[start.weekday()]]
+    if freq not in ("YEARLY", "MONTHLY") and not {"BYDAY", "BYMONTHDAY", "BYYEARDAY"} & set(
+        filters
+    ):
+        filters["BYMONTHDAY"] = list(range(1, 32))
+    if "WKST" in recur:
+        filters["WKST"] = recur["WKST"]
+    projection = _text(vRecur({"FREQ": ["YEARLY"], **filters}))
+    # Same month, day and weekday as the start, 400-year cycles later, near the year 9999.
+    late = start.replace(tzinfo=None)
+    late = late.replace(year=9599 + (late.year - 9599) % 400)
+    try:
+        first = rrulestr(projection, dtstart=late).after(late, inc=True)
+    except (ValueError, OverflowError):
+        return True
+    return first is None
+
+
+def _last(rule: rrule) -> datetime | None:
+    """The last occurrence's start of a finite series; None for an endless one."""
+    if rule._count is not None:
+        last = None
+        for last in itertools.islice(rule, MAX_COUNT):  # noqa: B007 - finite: COUNT checked
+            pass
+        return (last or rule._dtstart).astimezone(UTC)
+    if rule._until is not None:
+        return rule._until.astimezone(UTC)
+    return None
+
+
+def _check_soon(rule: rrule, start: datetime, now: datetime) -> None:
+    """RecurrenceError when a series that is not over has no occurrence in the next years."""
+    soon = max(now, start).astimezone(rule._tzinfo)
+    following = _anchored(rule, soon, rule._tzinfo).after(soon, inc=True)
+    if following is None or following > now + timedelta(days=366 * HORIZON_YEARS):
+        raise RecurrenceError(
+            f"the recurrence rule has no occurrence in the next {HORIZON_YEARS} years"
+        )
+
+
+def prepare(
+    text: str, start: datetime, end: datetime, tz: ZoneInfo, *, now: datetime | None = None
+) -> Series:
+    """A rule checked and written in its stored form (UNTIL in UTC, COUNT turned into UNTIL),
+    with where the series ends; RecurrenceError when it cannot be used."""
+    recur = _recur(text)
     rule = parse_rule(text, start, tz)
-    if rule._count is None and rule._until is None:
-        return None
-    if rule._count is None:
-        # UNTIL bounds every occurrence's start; no need to walk to it.
-        return rule._until.astimezone(UTC) + (end - start)
-    last = None
-    for last in itertools.islice(rule, MAX_COUNT):  # noqa: B007 - finite by parse_rule
-        pass
+    if _never_occurs(recur, start.astimezone(tz)):
+        raise RecurrenceError("the recurrence rule has no occurrence at all")
+    last = _last(rule)
+    now = now or datetime.now(UTC)
+    if last is None or last >= now:  # a series that is over blocks nothing: nothing to check
+        _check_soon(rule, start, now)
+    recur.pop("COUNT", None)
     if last is None:
-        return start
-    return last.astimezone(UTC) + (end - start)
+        return Series(_text(recur), None)
+    recur["UNTIL"] = [last]
+    return Series(_text(recur), last + (end - start))
 
 
 def _anchored(rule: rrule, after: datetime, tz: ZoneInfo) -> rrule:
-    """The same endless daily/weekly series, started at its last occurrence-aligned day
-    before `after`: whole periods later, so every occurrence from there on is unchanged."""
-    if rule._count is not None or rule._freq not in (DAILY, WEEKLY):
+    """The same series started at its last whole period before `after`: every occurrence from
+    there on is unchanged, and none before it is walked."""
+    if rule._count is not None or rule._freq not in _PERIOD:
         return rule
-    period = timedelta(days=rule._interval * (7 if rule._freq == WEEKLY else 1))
+    period = _PERIOD[rule._freq] * rule._interval
     first = rule._dtstart.replace(tzinfo=None)
     target = after.astimezone(tz).replace(tzinfo=None) - period
     if target <= first:
@@ -87,18 +200,27 @@ def occurrences(
     span_start: datetime,
     span_end: datetime,
 ) -> list[tuple[datetime, datetime]]:
-    """The (start, end) in UTC of each occurrence that overlaps [span_start, span_end)."""
+    """The (start, end) in UTC of each occurrence that overlaps [span_start, span_end).
+
+    Past MAX_PER_LOOKUP occurrences, the rest of the span (to the series' end) is one busy
+    block: never more work than that per series and look-up.
+    """
     length = end - start
     # An occurrence that starts before the span can still reach into it.
     after = (span_start - length - timedelta(seconds=1)).astimezone(tz)
-    before = span_end.astimezone(tz)
     rule = _anchored(parse_rule(text, start, tz), after, tz)
     found = []
-    for occurrence in rule.between(after, before, inc=False):
+    for n, occurrence in enumerate(rule.xafter(after, inc=False)):
         o_start = occurrence.astimezone(UTC)
+        if o_start >= span_end:
+            break
+        if n == MAX_PER_LOOKUP:
+            until = rule._until.astimezone(UTC) + length if rule._until else span_end
+            found.append((o_start, min(until, span_end)))
+            break
         if o_start in exdates:
             continue
         o_end = o_start + length
-        if o_start < span_end and o_end > span_start:
+        if o_end > span_start:
             found.append((o_start, o_end))
     return found

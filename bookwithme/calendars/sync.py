@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookwithme.calendars import dav, icsfeed
-from bookwithme.calendars.ical import IcalError, ParsedEvent, parse_events
+from bookwithme.calendars.ical import IcalError, ParsedEvent, Reading, Skipped, read
 from bookwithme.calendars.models import CheckedCalendar, Connection, RemoteBusy
 from bookwithme.calendars.remote import RemoteError, Unreachable
 from bookwithme.directory.models import bump_availability
@@ -82,6 +82,7 @@ class Read:
     blocks: list[RemoteBusy] = field(default_factory=list)
     etags: dict[str, str] | None = None  # the new href -> etag map; None: as it was
     http: tuple[str, str] | None = None  # a feed's new ETag and Last-Modified
+    unread: dict[str, dict] | None = None  # the new `CheckedCalendar.unread`; None: as it was
 
     @property
     def changed(self) -> bool:
@@ -112,9 +113,16 @@ def _blocks(
     ]
 
 
-def _parse_resource(calendar: CheckedCalendar, text: str, tz: ZoneInfo) -> list[ParsedEvent]:
+def _problems(reading: Reading) -> dict | None:
+    """What `CheckedCalendar.unread` keeps of one resource's reading (None: nothing to say)."""
+    if not reading.skipped and not reading.warnings:
+        return None
+    return {"skipped": [s.as_dict() for s in reading.skipped], "warnings": reading.warnings}
+
+
+def _parse_resource(calendar: CheckedCalendar, href: str, text: str, tz: ZoneInfo) -> Reading:
     try:
-        return parse_events(text, tz)
+        return read(text, tz)
     except IcalError as e:
         # One resource that does not parse is skipped; the rest of the calendar still counts.
         logger.warning(
@@ -123,7 +131,8 @@ def _parse_resource(calendar: CheckedCalendar, text: str, tz: ZoneInfo) -> list[
             calendar.connection_id,
             str(e)[:200],
         )
-        return []
+        name = href.rstrip("/").rsplit("/", 1)[-1][:200]
+        return Reading(skipped=[Skipped(name, str(e)[:200])])
 
 
 def _read_calendar(
@@ -147,17 +156,22 @@ def _read_calendar(
     fetched = dav.fetch(client, calendar.url, wanted) if wanted else {}
     blocks: list[RemoteBusy] = []
     etags: dict[str, str] = {}
+    unread: dict[str, dict] = {}
     for key, (_href, etag) in listed.items():
         if key in fetched:
             new_etag, text = fetched[key]
             etags[key] = new_etag or etag
-            events = _parse_resource(calendar, text, tz)
-            blocks.extend(_blocks(calendar, events, window[0], href=key))
+            reading = _parse_resource(calendar, key, text, tz)
+            blocks.extend(_blocks(calendar, reading.events, window[0], href=key))
+            if problems := _problems(reading):
+                unread[key] = problems
         elif known.get(key) == etag:
             etags[key] = etag
+            if key in calendar.unread and same_zone:
+                unread[key] = calendar.unread[key]
         # else: deleted between the listing and the fetch: its blocks go.
     drop = (set(known) - set(etags)) | set(fetched)
-    return Read(calendar, tag, not same_zone, drop, blocks, etags)
+    return Read(calendar, tag, not same_zone, drop, blocks, etags, unread=unread)
 
 
 def _read_caldav(
@@ -191,10 +205,13 @@ def _read_feed(connection: Connection, calendar: CheckedCalendar, tz: ZoneInfo, 
     if digest == calendar.tag and same_zone:
         return Read(calendar, digest, http=http)
     try:
-        events = parse_events(fetched.body, tz)
+        reading = read(fetched.body, tz)
     except IcalError:
         raise Unreachable(_("The feed's answer is not an iCalendar document.")) from None
-    return Read(calendar, digest, True, blocks=_blocks(calendar, events, now - PAST), http=http)
+    blocks = _blocks(calendar, reading.events, now - PAST)
+    problems = _problems(reading)
+    unread = {"": problems} if problems else {}
+    return Read(calendar, digest, True, blocks=blocks, http=http, unread=unread)
 
 
 def _drop_own_bookings(owner_id: int, reads: list[Read]) -> None:
@@ -247,6 +264,8 @@ def _store(connection: Connection, reads: list[Read], until: datetime | None, no
                 update["time_zone"] = zone
             if r.http is not None:
                 update["http_etag"], update["http_last_modified"] = r.http
+            if r.unread is not None and r.unread != calendar.unread:
+                update["unread"] = r.unread
             if update:
                 CheckedCalendar.objects.filter(pk=calendar.pk).update(**update)
         Connection.objects.filter(pk=connection.pk).update(

@@ -54,7 +54,7 @@ def test_connecting_a_caldav_server_lists_its_calendars_and_never_returns_the_pa
     assert set(body) == {
         "id", "kind", "url", "username", "check", "write_to", "calendars",
         "last_sync_at", "last_success_at", "last_error", "write_error", "stale",
-        "next_sync_at",
+        "next_sync_at", "skipped_count", "skipped", "warnings",
     }  # fmt: skip
     assert body["kind"] == "caldav" and body["username"] == radicale.username
     assert body["check"] == [work] and body["write_to"] == work

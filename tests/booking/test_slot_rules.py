@@ -168,7 +168,7 @@ def test_an_ics_import_blocks_time(client, owner):
     r = client.post(
         "/api/v1/me/events/import", ics, content_type="text/calendar", **auth(make_token(owner))
     )
-    assert r.json() == {"imported": 3}
+    assert r.json() == {"imported": 3, "skipped": [], "warnings": []}
     assert hhmm(starts(client, mt, "2026-06-02")) == ["09:00", "10:00", "11:00", "16:00"]
     assert starts(client, mt, "2026-06-03") == []  # the all-day event takes the whole day
     assert len(starts(client, mt, "2026-06-04")) == 6  # transparent: still free

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookwithme.calendars.ical import IcalError, parse_events
+from bookwithme.calendars.ical import IcalError, parse_events, read
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -81,7 +81,7 @@ def test_a_moved_occurrence_is_its_own_event_and_excluded_from_the_series():
         "DTSTART;TZID=Europe/Paris:20260615T140000\r\nDTEND;TZID=Europe/Paris:20260615T150000",
     )
     series, moved = parse_events(text, PARIS)
-    assert series.rrule == "FREQ=WEEKLY;COUNT=4"
+    assert series.rrule == "FREQ=WEEKLY;UNTIL=20260622T070000Z"  # COUNT written as its end
     assert sorted(series.exdates) == [
         datetime(2026, 6, 8, 7, 0, tzinfo=UTC),
         datetime(2026, 6, 15, 7, 0, tzinfo=UTC),
@@ -92,14 +92,17 @@ def test_a_moved_occurrence_is_its_own_event_and_excluded_from_the_series():
     assert moved.rrule == ""
 
 
-def test_one_broken_event_is_skipped_and_the_rest_kept(caplog):
+def test_one_broken_event_is_skipped_with_its_reason_and_the_rest_kept():
     text = calendar(
         "UID:ok\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z",
-        "UID:bad\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z\r\nRRULE:FREQ=SECONDLY",
+        "UID:bad\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z\r\nRRULE:FREQ=NEVER",
         "UID:nostart\r\nSUMMARY:no start",
     )
-    assert [e.uid for e in parse_events(text, PARIS)] == ["ok"]
-    assert "skipped an event" in caplog.text
+    reading = read(text, PARIS)
+    assert [e.uid for e in reading.events] == ["ok"]
+    assert [s.uid for s in reading.skipped] == ["bad", "nostart"]
+    assert reading.skipped[1].reason == "it has no start (DTSTART)"
+    assert "not valid" in reading.skipped[0].reason
 
 
 def test_control_characters_in_titles_are_dropped():
@@ -153,7 +156,7 @@ def test_an_outlook_zone_name_repeats_in_its_iana_zone():
     assert event.time_zone == "Europe/Berlin"  # so 27 October is at 10:00 wall time too
 
 
-def test_an_unknown_zone_with_its_own_definition_is_read_right_and_repeats_in_utc():
+def test_an_unknown_zone_with_its_own_definition_repeats_in_the_zone_its_rules_match():
     event = zoned_event("Office time")
     assert event.start == datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
-    assert event.time_zone == "UTC"
+    assert event.time_zone == "Europe/Berlin"  # central Europe's rules: the CLDR's zone for them

@@ -88,20 +88,30 @@ def test_a_changed_feed_replaces_its_busy_time(owner, feeds):
     ]
 
 
-def test_a_malformed_event_among_good_ones_leaves_the_good_ones_blocking(owner, feeds, caplog):
+def test_a_malformed_event_among_good_ones_leaves_the_good_ones_blocking_and_is_reported(
+    owner, feeds
+):
     bad = vevent("bad", "DTSTART:tomorrow-ish", "DTEND:20260602T090000Z")
-    hourly = vevent("h", "DTSTART:20260602T100000Z", "DTEND:20260602T101000Z", "RRULE:FREQ=HOURLY")
+    never = vevent(
+        "never",
+        "DTSTART:20260602T100000Z",
+        "DTEND:20260602T101000Z",
+        "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+    )
     text = FEED.replace(
         "END:VCALENDAR",
-        f"BEGIN:VEVENT\r\n{bad}\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n{hourly}\r\nEND:VEVENT\r\nEND:VCALENDAR",
+        f"BEGIN:VEVENT\r\n{bad}\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n{never}\r\nEND:VEVENT\r\nEND:VCALENDAR",
     )
     connection = connections.connect_feed(owner, url=feeds.publish("team.ics", text))
 
-    with caplog.at_level(logging.WARNING):
-        assert sync.sync(connection.pk).ok
+    assert sync.sync(connection.pk).ok
 
     assert busy(owner) == EXPECTED
-    assert sum("skipped an event" in r.getMessage() for r in caplog.records) == 2
+    summary = Connection.objects.get(pk=connection.pk).unread_summary()
+    assert summary.skipped_count == 2
+    reasons = {s["uid"]: s["reason"] for s in summary.skipped}
+    assert reasons["never"] == "the recurrence rule has no occurrence at all"
+    assert "bad" in reasons
 
 
 def test_an_oversize_feed_is_refused(feeds, monkeypatch):

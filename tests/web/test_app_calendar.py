@@ -120,7 +120,9 @@ def test_adding_a_block_with_a_custom_rule(signed_in, alex):
     )
 
     added = Event.objects.get(owner=alex)
-    assert added.rrule == "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4" and added.repeats_until is not None
+    # Stored with its COUNT written as the last occurrence (11 June, 09:00 in Paris).
+    assert added.rrule == "FREQ=WEEKLY;UNTIL=20260611T070000Z;BYDAY=TU,TH"
+    assert added.repeats_until == datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +133,11 @@ def test_adding_a_block_with_a_custom_rule(signed_in, alex):
             "end",
             {"start": "2026-06-02T08:00", "end": "2026-06-02T07:00"},
         ),
-        ({"repeat": "custom", "rrule": "FREQ=HOURLY"}, "rrule", {"rrule": "FREQ=HOURLY"}),
+        (
+            {"repeat": "custom", "rrule": "FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31"},
+            "rrule",
+            {"rrule": "FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31"},
+        ),
         ({"title": "x" * 501}, "title", {"title": "x" * 501}),
         ({"title": "two\nlines"}, "title", {"title": "two\nlines"}),
     ],

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from bookwithme.calendars.events import EventError, add_event, import_ics
 from bookwithme.calendars.ical import MAX_ICS_BYTES, IcalError
-from bookwithme.calendars.models import Event
+from bookwithme.calendars.models import SHOWN_EXAMPLES, Event
 from bookwithme.web.app.auth import signed_in
 from bookwithme.web.app.forms import EventForm, ImportForm, describe_rule
 
@@ -73,15 +73,35 @@ def import_file(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            count = import_ics(request.user, form.cleaned_data["file"].read(MAX_ICS_BYTES + 1))
+            reading = import_ics(request.user, form.cleaned_data["file"].read(MAX_ICS_BYTES + 1))
         except IcalError as e:
             form.add_error("file", _("This file cannot be imported: %(why)s") % {"why": e})
         else:
+            count = len(reading.events)
             messages.success(
                 request,
                 ngettext("%(count)d event imported.", "%(count)d events imported.", count)
                 % {"count": count},
             )
+            for skipped in reading.skipped[:SHOWN_EXAMPLES]:
+                messages.warning(
+                    request,
+                    _("Not imported: %(uid)s (%(why)s).")
+                    % {"uid": skipped.uid or _("an event without UID"), "why": skipped.reason},
+                )
+            if len(reading.skipped) > SHOWN_EXAMPLES:
+                hidden = len(reading.skipped) - SHOWN_EXAMPLES
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)d more event not imported.",
+                        "%(count)d more events not imported.",
+                        hidden,
+                    )
+                    % {"count": hidden},
+                )
+            for warning in reading.warnings[:SHOWN_EXAMPLES]:
+                messages.warning(request, warning)
             return redirect("app:calendar")
     return _show(request, import_form=form)
 

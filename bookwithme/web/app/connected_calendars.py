@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from bookwithme.booking import feeds
 from bookwithme.calendars import connections
 from bookwithme.calendars.connections import ConnectError
-from bookwithme.calendars.models import Connection
+from bookwithme.calendars.models import Connection, UnreadSummary
 from bookwithme.web.app.auth import signed_in
 from bookwithme.web.app.forms import AppForm, CalDavForm, ChooseCalendarsForm, FeedForm
 
@@ -73,6 +73,7 @@ class Shown:
     stale: bool
     checked: list[str]
     writes_into: str
+    unread: UnreadSummary
 
     @classmethod
     def of(cls, connection: Connection, now: datetime) -> "Shown":
@@ -83,6 +84,7 @@ class Shown:
             connection.is_stale(now),
             [c.name or names.get(c.url, "") for c in connection.checked.all()],
             names.get(connection.write_to, connection.write_to),
+            connection.unread_summary(),
         )
 
 
