@@ -1,7 +1,8 @@
 """A booking as an iCalendar VEVENT: the one description of the meeting that every calendar
 copy shares, whether it travels as an emailed iTIP invitation (notify/itip.py), is written
 into the organizer's connected calendar (notify/writeback.py) or is listed in their bookings
-feed (booking/feeds.py).
+feed (booking/feeds.py); and the same meeting as "add to Google Calendar" and "add to
+Outlook" links (`calendar_links`), for the manage page and the attendee's emails.
 
 All of them carry the booking's `UID`, which it keeps for its whole life, and its `SEQUENCE`,
 which rises with each reschedule and the cancel, so a calendar that meets two copies knows
@@ -10,6 +11,8 @@ they are one meeting and which is newer. The `icalendar` package escapes text an
 """
 
 from datetime import UTC, datetime
+from typing import NamedTuple
+from urllib.parse import quote, urlencode
 
 import icalendar
 from django.utils.translation import gettext as _
@@ -17,6 +20,8 @@ from django.utils.translation import gettext as _
 from bookwithme.booking.models import Booking
 
 PRODID = "-//bookwithme//bookwithme//EN"
+GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
+OUTLOOK_COMPOSE = "https://outlook.live.com/calendar/0/deeplink/compose"
 
 
 def organizer_name(booking: Booking) -> str:
@@ -28,6 +33,24 @@ def place(booking: Booking) -> str:
     return booking.meeting_url or booking.meeting_type.location_value
 
 
+def summary(booking: Booking) -> str:
+    """The event's title, in the active language."""
+    return _("%(title)s: %(organizer)s and %(attendee)s") % {
+        "title": booking.meeting_type.title,
+        "organizer": organizer_name(booking),
+        "attendee": booking.attendee_name,
+    }
+
+
+def display_name(name: str) -> str:
+    """A name as a `CN` parameter that every client shows as written.
+
+    A double quote cannot stand inside a quoted parameter, so `icalendar` writes it as RFC
+    6868's `^'`, which Outlook, Google and Apple print as is: it becomes a single quote here.
+    """
+    return name.replace('"', "'")
+
+
 def vevent(
     booking: Booking,
     *,
@@ -36,6 +59,7 @@ def vevent(
     stamp: datetime | None = None,
     for_organizer: bool = False,
     scheduled_by_us: bool = False,
+    plain_names: bool = False,
 ) -> icalendar.Event:
     """The booking as a VEVENT, its text in the active language.
 
@@ -45,9 +69,10 @@ def vevent(
     `scheduled_by_us` marks organizer and attendee `SCHEDULE-AGENT=CLIENT` (RFC 6638), for a
     copy stored on a CalDAV server: bookwithme mails the invitations itself, and a server that
     schedules on its own (Nextcloud, SOGo, iCloud, ...) must not invite the attendee again.
+    `plain_names` writes the `CN`s through `display_name`, for what mail clients read.
     """
-    mt = booking.meeting_type
     organizer = organizer_name(booking)
+    name = display_name if plain_names else str
 
     event = icalendar.Event()
     event.add("uid", booking.uid)
@@ -55,11 +80,7 @@ def vevent(
     event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
     event.add("dtstart", booking.start.astimezone(UTC))
     event.add("dtend", booking.end.astimezone(UTC))
-    event.add(
-        "summary",
-        _("%(title)s: %(organizer)s and %(attendee)s")
-        % {"title": mt.title, "organizer": organizer, "attendee": booking.attendee_name},
-    )
+    event.add("summary", summary(booking))
     if place(booking):
         event.add("location", place(booking))
     if booking.meeting_url:
@@ -69,9 +90,9 @@ def vevent(
     event.add("transp", "OPAQUE")
 
     organizer_address = icalendar.vCalAddress(f"mailto:{booking.owner.email}")
-    organizer_address.params["CN"] = organizer
+    organizer_address.params["CN"] = name(organizer)
     attendee = icalendar.vCalAddress(f"mailto:{booking.attendee_email}")
-    attendee.params["CN"] = booking.attendee_name
+    attendee.params["CN"] = name(booking.attendee_name)
     attendee.params["PARTSTAT"] = "ACCEPTED"
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     # Booked is already accepted: no reply is expected from the attendee's calendar.
@@ -100,6 +121,46 @@ def vcalendar(event: icalendar.Event, *, method: str = "") -> bytes:
     cal = calendar(method=method)
     cal.add_component(event)
     return cal.to_ical()
+
+
+class CalendarLinks(NamedTuple):
+    google: str
+    outlook: str
+
+
+def calendar_links(booking: Booking, *, manage_url: str = "") -> CalendarLinks | None:
+    """The attendee's "Add to Google Calendar" and "Add to Outlook" links: the web calendars'
+    public templates filled with the event's title, times, place and description (text in the
+    active language). None once the booking is cancelled: there is nothing left to add."""
+    if not booking.is_active:
+        return None
+    title = summary(booking)
+    details = _description(booking, cancelled=False, manage_url=manage_url, for_organizer=False)
+    start, end = booking.start.astimezone(UTC), booking.end.astimezone(UTC)
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+        "details": details,
+        "location": place(booking),
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": f"{start:%Y-%m-%dT%H:%M:%SZ}",
+        "enddt": f"{end:%Y-%m-%dT%H:%M:%SZ}",
+        "body": details,
+        "location": place(booking),
+    }
+    return CalendarLinks(_url(GOOGLE_TEMPLATE, google), _url(OUTLOOK_COMPOSE, outlook))
+
+
+def _url(base: str, query: dict) -> str:
+    # %20 rather than +: a + stands for a space only in form data, and these pages are not
+    # all read as form data. An empty place is left out rather than sent empty.
+    present = {key: value for key, value in query.items() if value}
+    return f"{base}?{urlencode(present, quote_via=quote, safe='/')}"
 
 
 def _description(booking: Booking, cancelled: bool, manage_url: str, for_organizer: bool) -> str:

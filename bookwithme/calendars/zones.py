@@ -18,8 +18,8 @@ A name none of these resolves is not guessed silently: the caller gets a warning
 
 import functools
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -42,12 +42,22 @@ _DISPLAY = {
     "arizona": "America/Phoenix",
     "newfoundland": "America/St_Johns",
 }
+# Where several zones share a definition's offsets, the most widely used name is taken (after
+# the owner's own zone); they agree over the years compared anyway.
+_MAJOR = (
+    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Halifax",
+    "America/Sao_Paulo", "America/Mexico_City", "Europe/London", "Europe/Berlin",
+    "Europe/Paris", "Europe/Helsinki", "Europe/Moscow", "Europe/Istanbul", "Africa/Cairo",
+    "Africa/Johannesburg", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata", "Asia/Shanghai",
+    "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul", "Australia/Sydney", "Australia/Perth",
+    "Pacific/Auckland", "UTC",
+)  # fmt: skip
 _DISPLAY_NAME = re.compile(r"^\(\s*(?:UTC|GMT)\s*(?:([+-])(\d{1,2}):(\d\d))?\s*\)\s*(.*)$", re.I)
 SAMPLE_YEARS = 3
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     zone: ZoneInfo
     # Set when the name could not be resolved and `zone` is a stand-in: the caller records it.
     warning: str = ""
@@ -115,11 +125,6 @@ def _display_name(name: str) -> str | None:
     return None
 
 
-def _samples(start: int, days: int) -> list[datetime]:
-    first = datetime(start, 1, 1, 12, tzinfo=UTC)
-    return [first + timedelta(days=d) for d in range(0, days)]
-
-
 def _offsets(zone: tzinfo, moments: list[datetime]) -> tuple[timedelta | None, ...]:
     return tuple(m.astimezone(zone).utcoffset() for m in moments)
 
@@ -135,17 +140,35 @@ def _by_coarse_offsets(year: int) -> dict[tuple, list[str]]:
     return groups
 
 
-def match_definition(definition: tzinfo, *, today: date | None = None) -> str | None:
-    """The IANA id whose offsets equal a VTIMEZONE definition's on every day of the next
-    SAMPLE_YEARS years (CLDR-canonical ids first), or None."""
+def _moments(definition: tzinfo, year: int) -> list[datetime]:
+    """Weekly instants over SAMPLE_YEARS years, and every day of the weeks in which the
+    definition's offset changes: enough to tell zones whose changes differ by a day."""
+    first = datetime(year, 1, 1, 12, tzinfo=UTC)
+    weekly = [first + timedelta(weeks=w) for w in range(53 * SAMPLE_YEARS)]
+    offsets = _offsets(definition, weekly)
+    daily = [
+        weekly[i] + timedelta(days=d)
+        for i in range(1, len(weekly))
+        if offsets[i] != offsets[i - 1]
+        for d in range(-6, 1)
+    ]
+    return weekly + daily
+
+
+def match_definition(
+    definition: tzinfo, *, prefer: str = "", today: date | None = None
+) -> str | None:
+    """The IANA id whose offsets equal a VTIMEZONE definition's over the next SAMPLE_YEARS
+    years, or None; `prefer` (the owner's zone), then widely used ids, win a tie."""
     year = (today or date.today()).year
     coarse = [datetime(year + y, m, 15, 12, tzinfo=UTC) for y in (0, 1) for m in (1, 4, 7, 10)]
     candidates = _by_coarse_offsets(year).get(_offsets(definition, coarse), [])
     if not candidates:
         return None
-    moments = _samples(year, 366 * SAMPLE_YEARS)
+    moments = _moments(definition, year)
     wanted = _offsets(definition, moments)
-    for zone in candidates:
+    first = [z for z in (prefer, *_MAJOR) if z in candidates]
+    for zone in [*first, *candidates]:
         if _offsets(ZoneInfo(zone), moments) == wanted:
             return zone
     return None
@@ -157,7 +180,7 @@ def resolve(tzid: str, definition: tzinfo | None, fallback: ZoneInfo) -> Resolve
     name = tzid.strip().strip('"').strip()
     found = _named(name)
     if found is None and definition is not None:
-        found = match_definition(definition)
+        found = match_definition(definition, prefer=fallback.key)
     if found is None:
         found = _display_name(name)
     if found is not None:

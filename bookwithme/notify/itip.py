@@ -5,6 +5,8 @@ and the plain copy written into the organizer's connected calendar.
 Calendars match the two by `UID`, which a booking keeps for its whole life, and keep the
 version with the highest `SEQUENCE`, which rises with each reschedule and the cancel. The
 VEVENT itself is `booking.ics.vevent`, shared with the written copy and the bookings feed.
+Both copies made here name people as mail and calendar clients show them: a double quote in a
+name becomes a single quote (`ics.display_name`) rather than RFC 6868's `^'`, which they print.
 """
 
 from datetime import datetime
@@ -26,7 +28,7 @@ def invitation(booking: Booking, *, method: str, manage_url: str = "") -> bytes:
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    event = vevent(booking, cancelled=method == "CANCEL", manage_url=manage_url)
+    event = vevent(booking, cancelled=method == "CANCEL", manage_url=manage_url, plain_names=True)
     return vcalendar(event, method=method)
 
 
@@ -34,5 +36,5 @@ def calendar_object(booking: Booking, *, stamp: datetime | None = None) -> bytes
     """The booking as the organizer's calendar holds it (a CalDAV calendar object resource):
     the invitation's event, without a METHOD, with who booked, and marked as scheduled by
     bookwithme so that the server sends no invitation of its own."""
-    event = vevent(booking, stamp=stamp, for_organizer=True, scheduled_by_us=True)
+    event = vevent(booking, stamp=stamp, for_organizer=True, scheduled_by_us=True, plain_names=True)
     return vcalendar(event)

@@ -5,24 +5,37 @@ request, the organizer's from their profile), with times in the reader's own tim
 the zone named. Its subject is here, its text and HTML bodies are templates under
 `notify/templates/notify/`. Confirmations and reschedules carry an iTIP `REQUEST`, cancels an
 iTIP `CANCEL`, both as a `text/calendar; method=...` alternative (what calendar-aware mail
-clients read) and as an `invite.ics` attachment (what the others let the reader open). A
-reminder carries none: the meeting is already in the reader's calendar, and the same
-invitation again only shows as a new one in some clients.
+clients read, RFC 6047) and as an `invite.ics` attachment of type `application/ics` (what the
+others let the reader open), as Google Calendar and Exchange send them. A reminder carries
+none: the meeting is already in the reader's calendar, and the same invitation again only
+shows as a new one in some clients. Neither does a message to an organizer whose bookings are
+written into their calendar (notify/writeback.py): that copy already has the booking's UID.
+
+Answering an invitation in a mail client (Yes, No, Maybe) reaches nobody: nothing reads the
+replies. So the messages say so, and where to act instead: the attendee's manage link, the
+organizer's bookings in the app.
 """
 
+import email.message
+import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import Header
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from bookwithme.booking import addresses, ics
 from bookwithme.booking.models import Booking
+from bookwithme.calendars.models import Connection
 from bookwithme.directory.models import zone_or_utc
 from bookwithme.notify import itip
 
@@ -30,6 +43,49 @@ ATTENDEE, ORGANIZER = "attendee", "organizer"
 # Control characters and Unicode line separators: never inside a header (see services.py).
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class _EncodedSubject(UnstructuredHeader):
+    """A non-ASCII subject folded by `email.header.Header`, which keeps every space inside
+    its encoded-words. Python's own folding, in versions without the fix for CPython
+    gh-144156, leaves some spaces between two encoded-words, where decoding drops them."""
+
+    def fold(self, *, policy):
+        folded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {folded}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", _EncodedSubject)
+
+
+class Mail(EmailMultiAlternatives):
+    """Django's email, with its subject and its invitation written the way mail clients need.
+
+    `calendar` (iTIP bytes, `method` theirs) becomes the `text/calendar` alternative in base64
+    of the exact bytes: as text, Python would send a non-ASCII name as bare 8bit, which a relay
+    without 8BITMIME mangles, and turn the CRLFs iCalendar requires into LFs.
+    """
+
+    calendar: bytes = b""
+    method: str = ""
+
+    def message(self, *, policy=email.policy.default) -> email.message.EmailMessage:
+        msg = super().message(policy=policy)
+        if not str(self.subject).isascii():
+            msg.replace_header("Subject", _HEADERS("Subject", str(self.subject)))
+        if self.calendar:
+            (alternative,) = (
+                part for part in msg.walk() if part.get_content_type() == "multipart/alternative"
+            )
+            alternative.add_alternative(
+                self.calendar,
+                "text",
+                "calendar",
+                cte="base64",
+                params={"method": self.method, "charset": "utf-8"},
+            )
+        return msg
 
 
 @dataclass(frozen=True)
@@ -54,7 +110,8 @@ def confirmed_to_organizer(booking: Booking) -> EmailMultiAlternatives:
     with translation.override(reader.language):
         context = _context(booking, reader)
         subject = _("New booking: %(title)s with %(attendee)s, %(day)s") % context
-        return _email("confirmed_to_organizer", reader, subject, context, method="REQUEST")
+        method = _invites(booking, "REQUEST")
+        return _email("confirmed_to_organizer", reader, subject, context, method=method)
 
 
 def rescheduled_to_attendee(
@@ -74,7 +131,8 @@ def rescheduled_to_organizer(
     with translation.override(reader.language):
         context = _context(booking, reader, previous_start=previous_start)
         subject = _("Booking rescheduled: %(title)s with %(attendee)s, now %(day)s") % context
-        return _email("rescheduled_to_organizer", reader, subject, context, method="REQUEST")
+        method = _invites(booking, "REQUEST")
+        return _email("rescheduled_to_organizer", reader, subject, context, method=method)
 
 
 def cancelled_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
@@ -90,7 +148,8 @@ def cancelled_to_organizer(booking: Booking) -> EmailMultiAlternatives:
     with translation.override(reader.language):
         context = _context(booking, reader)
         subject = _("Booking cancelled: %(title)s with %(attendee)s, %(day)s") % context
-        return _email("cancelled_to_organizer", reader, subject, context, method="CANCEL")
+        method = _invites(booking, "CANCEL")
+        return _email("cancelled_to_organizer", reader, subject, context, method=method)
 
 
 def reminder_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
@@ -114,6 +173,14 @@ def _attendee(booking: Booking) -> Reader:
 def _organizer(booking: Booking) -> Reader:
     owner = booking.owner
     return Reader(ORGANIZER, owner.name, owner.email, owner.language, owner.time_zone)
+
+
+def _invites(booking: Booking, method: str) -> str | None:
+    """The organizer's invitation, unless their bookings are written into a calendar of theirs
+    (notify/writeback.py): an invitation for the UID that copy holds would show the meeting
+    twice in some clients, or ask them to accept their own booking. They get a plain message."""
+    written = Connection.objects.filter(owner_id=booking.owner_id, kind=Connection.Kind.CALDAV)
+    return None if written.exclude(write_to="").exists() else method
 
 
 def _offset(moment: datetime) -> str:
@@ -187,6 +254,12 @@ def _context(
         "location_kind": mt.location_kind,
         "location_value": mt.location_value,
         "manage_url": manage_url,
+        # Only the attendee's: its description holds their manage link.
+        "calendar_links": ics.calendar_links(booking, manage_url=manage_url)
+        if reader.role == ATTENDEE
+        else None,
+        # Where the organizer acts on a booking (they have no manage link).
+        "app_url": addresses.absolute(reverse("app:dashboard")) if reader.role == ORGANIZER else "",
         "cancelled_by": booking.cancelled_by,
         "cancel_reason": booking.cancel_reason,
     }
@@ -201,11 +274,12 @@ def _tidy(text: str) -> str:
 def _email(
     template: str, reader: Reader, subject: str, context: dict, *, method: str | None
 ) -> EmailMultiAlternatives:
+    context = {**context, "method": method}
     text = _tidy(render_to_string(f"notify/{template}.txt", context))
     html = render_to_string(f"notify/{template}.html", context)
     booking: Booking = context["booking"]
     other = booking.owner.email if reader.role == ATTENDEE else booking.attendee_email
-    message = EmailMultiAlternatives(
+    message = Mail(
         # Names and titles with line breaks are refused when saved; this is the last guard.
         subject=LINE_BREAKS.sub(" ", subject).strip(),
         body=text,
@@ -220,7 +294,8 @@ def _email(
     )
     message.attach_alternative(html, "text/html")
     if method:
-        ics = itip.invitation(booking, method=method, manage_url=context["manage_url"])
-        message.attach_alternative(ics, f"text/calendar; method={method}")
-        message.attach("invite.ics", ics, "text/calendar")
+        message.method = method
+        message.calendar = itip.invitation(booking, method=method, manage_url=context["manage_url"])
+        # As a file too, for clients that do not read the alternative; Django sends it base64.
+        message.attach("invite.ics", message.calendar, "application/ics")
     return message

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from bookwithme.booking import access, addresses
+from bookwithme.booking import access, addresses, ics
 from bookwithme.booking.errors import BookingError
 from bookwithme.booking.models import Booking, MeetingType
 from bookwithme.directory.models import zone_or_utc
@@ -123,6 +123,7 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     shown = booking.is_active and booking.meeting_url.startswith(("https://", "http://"))
     api_path = f"/api/v1/manage/{token}"
     zone = zone_or_utc(booking.attendee_time_zone)
+    manage_url = addresses.manage_url(token)
     return render(
         request,
         "web/manage.html",
@@ -134,8 +135,10 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             "meeting_url": booking.meeting_url if shown else "",
             "headline": headline(booking, request.GET),
             "may_move": may_move(booking),
-            "manage_url": addresses.manage_url(token),
+            "manage_url": manage_url,
             "ics_url": f"{api_path}/ics",
+            # The same links as in the attendee's emails; None once cancelled.
+            "calendar_links": ics.calendar_links(booking, manage_url=manage_url),
             "slots_url": f"{api_path}/slots",
             "reschedule_url": f"{api_path}/reschedule",
             "cancel_url": f"{api_path}/cancel",

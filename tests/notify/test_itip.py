@@ -1,4 +1,5 @@
-"""The iTIP invitation: its fields through a booking's life, RFC 5545 escaping and folding."""
+"""The iTIP invitation: its fields through a booking's life, RFC 5545 escaping and folding,
+names as mail clients show them; every one read by two parsers (tests/icscheck.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,10 +7,11 @@ import icalendar
 import pytest
 import time_machine
 from django.utils import translation
+from icscheck import parse_both
 from makers import NOW, make_person, make_type
 
 from bookwithme.booking import services
-from bookwithme.notify.itip import invitation
+from bookwithme.notify.itip import calendar_object, invitation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
 
@@ -28,7 +30,7 @@ def book(*, attendee_name="Zoé Durand", owner_name="Alex Martin", title="Intro 
 
 
 def event_of(ics: bytes) -> icalendar.Event:
-    (event,) = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    (event,) = parse_both(ics).walk("VEVENT")
     return event
 
 
@@ -39,7 +41,7 @@ def unfolded(ics: bytes) -> bytes:
 def test_a_request_carries_every_itip_field():
     booking = book(online_meeting=True)
     ics = invitation(booking, method="REQUEST", manage_url=MANAGE)
-    cal = icalendar.Calendar.from_ical(ics)
+    cal = parse_both(ics)
     assert cal["METHOD"] == "REQUEST"
     assert cal["VERSION"] == "2.0"
     assert cal["PRODID"]
@@ -83,7 +85,7 @@ def test_uid_stays_and_sequence_rises_through_the_bookings_life():
     assert str(first["UID"]) == str(moved["UID"]) == str(cancelled["UID"]) == booking.uid
     assert (first["SEQUENCE"], moved["SEQUENCE"], cancelled["SEQUENCE"]) == (0, 1, 2)
     assert moved["DTSTART"].dt == LATER
-    assert icalendar.Calendar.from_ical(cancelled_ics)["METHOD"] == "CANCEL"
+    assert parse_both(cancelled_ics)["METHOD"] == "CANCEL"
     assert str(cancelled["STATUS"]) == "CANCELLED"
     assert cancelled["DTSTART"].dt == LATER
     assert cancelled["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
@@ -153,11 +155,11 @@ def test_hostile_text_is_escaped_per_rfc_5545_and_round_trips():
     assert 'SUMMARY:Intro\\; call\\, "deep" \\\\ dive: Alex\\; Martin\\, \\\\ the' in raw
     description_line = next(line for line in raw.split("\r\n") if line.startswith("DESCRIPTION"))
     assert "\\n" in description_line and "\n" not in description_line
-    # Parameters: quoted, with the double quote in RFC 6868's ^' (a quote cannot be quoted).
-    assert "CN=\"Zoé, ^'the; boss^' \\ <script>alert(1)</script>\"" in raw
+    # Parameters: quoted, a double quote in a name written as a single quote (see below).
+    assert "CN=\"Zoé, 'the; boss' \\ <script>alert(1)</script>\"" in raw
     event = event_of(ics)
-    assert event["ATTENDEE"].params["CN"] == HOSTILE
-    assert event["ORGANIZER"].params["CN"] == 'Alex; Martin, \\ the "boss"'
+    assert event["ATTENDEE"].params["CN"] == HOSTILE.replace('"', "'")
+    assert event["ORGANIZER"].params["CN"] == "Alex; Martin, \\ the 'boss'"
     assert str(event["LOCATION"]) == "1 rue A; bât. B, Paris \\ 75001"
     assert str(event["SUMMARY"]) == (
         'Intro; call, "deep" \\ dive: Alex; Martin, \\ the "boss" and ' + HOSTILE
@@ -187,3 +189,22 @@ def test_300_character_names_fold_at_75_octets_and_round_trip(letter):
     assert event["ATTENDEE"].params["CN"] == booking.attendee_name
     assert event["ORGANIZER"].params["CN"] == letter * 300
     assert str(event["SUMMARY"]).startswith(booking.meeting_type.title)
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL", "PUBLISH"])
+def test_names_in_cn_carry_no_rfc_6868_escape_as_clients_print_them(method):
+    booking = book(attendee_name='Zoé "Z" Durand', owner_name='Alex "the boss" Martin')
+    ics = invitation(booking, method=method, manage_url=MANAGE)
+    raw = unfolded(ics).decode()
+    assert "^" not in raw
+    assert "ATTENDEE;CN=\"Zoé 'Z' Durand\";" in raw
+    assert "ORGANIZER;CN=\"Alex 'the boss' Martin\":mailto:" in raw
+    # Only the parameter changes: the summary is TEXT, where a double quote needs no escape.
+    assert str(event_of(ics)["SUMMARY"]) == 'Intro call: Alex "the boss" Martin and Zoé "Z" Durand'
+
+
+def test_the_copy_written_into_the_organizers_calendar_names_people_the_same_way():
+    booking = book(attendee_name='Zoé "Z" Durand')
+    ics = calendar_object(booking)
+    assert b"^'" not in unfolded(ics)
+    assert event_of(ics)["ATTENDEE"].params["CN"] == "Zoé 'Z' Durand"

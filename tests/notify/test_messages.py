@@ -1,4 +1,5 @@
-"""The emails a booking sends: language, time zones, links, MIME structure, hostile names."""
+"""The emails a booking sends: language, time zones, links, MIME structure as mail clients
+expect it, what replying to an invitation does, hostile names."""
 
 import email
 import email.policy
@@ -7,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import icalendar
 import pytest
@@ -14,9 +16,11 @@ import time_machine
 from django.conf import settings
 from django.test.signals import setting_changed
 from django.utils import translation
+from icscheck import parse_both
 from makers import NOW, make_person, make_type
 
-from bookwithme.booking import services
+from bookwithme.booking import ics, services
+from bookwithme.calendars.models import Connection
 from bookwithme.notify import messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
@@ -70,6 +74,12 @@ ENGLISH_SENTENCES = [
     "Or open this link",
     "Sent by bookwithme",
     "Sent by your booking page",
+    "Answering Yes, No or Maybe",
+    "changes nothing",
+    "use your link",
+    "use your dashboard",
+    "Add to Google Calendar",
+    "Add to Outlook",
     "Attendee",
     "What:",
     "When:",
@@ -186,7 +196,7 @@ class Parsed:
         return str(self.mail["Subject"]).strip()
 
     def ical(self) -> icalendar.Calendar:
-        return icalendar.Calendar.from_ical(self.calendar.get_content())
+        return parse_both(self.calendar.get_content())
 
     def event(self) -> icalendar.Event:
         return self.ical().walk("VEVENT")[0]
@@ -495,9 +505,11 @@ def test_mime_structure_and_the_invitation_in_it(policy):
         assert parsed.calendar.get_param("method") == method, name
         assert f"method={method}" in parsed.calendar["Content-Type"].replace('"', ""), name
         assert parsed.calendar.get_content_disposition() is None, name
-        assert parsed.attachment.get_content_type() == "text/calendar", name
+        assert parsed.attachment.get_content_type() == "application/ics", name
         assert parsed.attachment.get_content_disposition() == "attachment", name
-        assert parsed.attachment.get_content() == parsed.calendar.get_content(), name
+        ics_bytes = parsed.attachment.get_payload(decode=True)
+        assert ics_bytes == parsed.calendar.get_payload(decode=True), name
+        assert parse_both(ics_bytes)["METHOD"] == method, name
         cal = parsed.ical()
         event = parsed.event()
         kind = name.split("_")[0]
@@ -605,10 +617,10 @@ def test_hostile_names_give_valid_headers_and_invitations():
             if parsed.calendar is None:
                 continue
             event = parsed.event()
-            assert event["ATTENDEE"].params["CN"] == HOSTILE
-            assert event["ORGANIZER"].params["CN"] == owner_name
+            assert event["ATTENDEE"].params["CN"] == HOSTILE.replace('"', "'")
+            assert event["ORGANIZER"].params["CN"] == owner_name.replace('"', "'")
             assert 'Intro; call, "deep" \\ <b>dive</b>' in str(event["SUMMARY"])
-            for line in parsed.attachment.get_content().encode().splitlines():
+            for line in parsed.attachment.get_payload(decode=True).splitlines():
                 assert len(line) <= 75, line
 
 
@@ -629,7 +641,7 @@ def test_300_character_names_give_valid_headers_and_invitations():
             to="zoe@example.org" if attendee else booking.owner.email,
             subject=message.subject,
         )
-        ics = parsed.attachment.get_content().encode()
+        ics = parsed.attachment.get_payload(decode=True)
         assert all(len(line) <= 75 for line in ics.splitlines())
         event = parsed.event()
         assert event["ATTENDEE"].params["CN"] == booking.attendee_name
@@ -647,7 +659,245 @@ def test_hostile_names_reach_smtp_as_one_recipient_and_one_message(smtp):
     assert len(received.get_all("Subject")) == 1
     assert squeeze(str(received["Subject"])) == squeeze(message.subject)
     assert HOSTILE in received.get_body(("plain",)).get_content()
-    calendars = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
-    assert len(calendars) == 2
-    event = icalendar.Calendar.from_ical(calendars[0].get_content()).walk("VEVENT")[0]
-    assert event["ATTENDEE"].params["CN"] == HOSTILE
+    types = [p.get_content_type() for p in received.walk()]
+    assert types.count("text/calendar") == 1 and types.count("application/ics") == 1
+    (calendar,) = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    event = parse_both(calendar.get_content()).walk("VEVENT")[0]
+    assert event["ATTENDEE"].params["CN"] == HOSTILE.replace('"', "'")
+
+
+# --- as mail clients expect an invitation (compared with Google Calendar and Exchange)
+
+# Titles with which Python's own header folding (without CPython gh-144156's fix) drops a
+# space between two encoded-words, in the English and in the French subjects.
+SPACE_EATERS = {
+    "en": "Fête 🎉 à l\u2019école et thé 🍵 où vous voulez",
+    "fr": "Réunion d\u2019équipe 😀 : déjà l\u2019été !",
+}
+
+
+@pytest.mark.parametrize("policy", [email.policy.default, email.policy.SMTP])
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_long_subject_with_emoji_and_accents_decodes_to_exactly_itself(language, policy):
+    booking = book(
+        title=SPACE_EATERS[language], attendee_language=language, owner_language=language
+    )
+    for name, message in every_message(booking).items():
+        parsed = parse(message, policy)
+        assert re.search(rb"\nSubject: [^\r\n]+\r?\n[ \t]", parsed.raw), name  # it was folded
+        assert str(parsed.mail["Subject"]) == message.subject, name
+
+
+def test_a_long_subject_keeps_its_spaces_through_smtp(smtp):
+    message = messages.confirmed_to_attendee(book(title=SPACE_EATERS["en"]), manage_url=MANAGE)
+    assert message.send() == 1
+    (received,) = smtp.inbox.messages
+    assert str(received["Subject"]) == message.subject
+
+
+@pytest.mark.parametrize("policy", [email.policy.default, email.policy.SMTP])
+def test_calendar_parts_are_base64_of_the_exact_invitation_never_8bit(policy):
+    booking = book(attendee_name="Zoé Éloïse 😀", title="Café ☕ crème")
+    sent = every_message(booking)
+    for name, method in METHODS.items():
+        if method is None:
+            continue
+        parsed = parse(sent[name], policy)
+        parts = [
+            part
+            for part in parsed.mail.walk()
+            if part.get_content_type() in ("text/calendar", "application/ics")
+        ]
+        assert parts == [parsed.calendar, parsed.attachment], name
+        for part in parts:
+            assert part["Content-Transfer-Encoding"] == "base64", name
+        assert parsed.calendar.get_param("method") == method, name
+        assert parsed.calendar.get_param("charset") == "utf-8", name
+        assert parsed.attachment.get_filename() == "invite.ics", name
+        ics_bytes = parsed.calendar.get_payload(decode=True)
+        # The bytes iCalendar wrote: every line ends in CRLF, the names in UTF-8.
+        assert ics_bytes.count(b"\n") == ics_bytes.count(b"\r\n") > 10, name
+        assert 'CN="Zoé Éloïse 😀"'.encode() in ics_bytes.replace(b"\r\n ", b""), name
+        assert str(parse_both(ics_bytes).walk("VEVENT")[0]["SUMMARY"]).startswith("Café ☕")
+
+
+def writes_bookings_back(owner, write_to="https://dav.example/alex/bookings/") -> None:
+    # Write-only (checks no busy time), so availability never waits for its first sync.
+    Connection.objects.create(
+        owner=owner,
+        kind=Connection.Kind.CALDAV,
+        url="https://dav.example/",
+        write_to=write_to,
+        checks_busy=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        (
+            "en",
+            {
+                "confirmed_to_organizer": "bookwithme puts the meeting into your connected "
+                "calendar, so no invitation is attached.",
+                "rescheduled_to_organizer": "bookwithme moves the meeting in your connected "
+                "calendar, so no updated invitation is attached.",
+                "cancelled_to_organizer": "bookwithme removes the meeting from your connected "
+                "calendar, so no cancellation is attached.",
+            },
+        ),
+        (
+            "fr",
+            {
+                "confirmed_to_organizer": "bookwithme inscrit le rendez-vous dans votre "
+                "calendrier connecté\xa0: aucune invitation n\u2019est donc jointe.",
+                "rescheduled_to_organizer": "bookwithme déplace le rendez-vous dans votre "
+                "calendrier connecté\xa0: aucune invitation mise à jour n\u2019est donc jointe.",
+                "cancelled_to_organizer": "bookwithme retire le rendez-vous de votre "
+                "calendrier connecté\xa0: aucune annulation n\u2019est donc jointe.",
+            },
+        ),
+    ],
+)
+def test_an_organizer_whose_bookings_are_written_into_their_calendar_gets_plain_mails(
+    language, written
+):
+    booking = book(owner_language=language)
+    writes_bookings_back(booking.owner)
+    sent = every_message(booking)
+    for name, sentence in written.items():
+        parsed = parse(sent[name])
+        types = {part.get_content_type() for part in parsed.mail.walk()}
+        assert not types & {"text/calendar", "application/ics"}, name
+        assert parsed.calendar is None and parsed.attachment is None, name
+        assert sentence in parsed.text, name
+        assert sentence in parsed.html, name
+    # The attendee's calendar has no copy but the invitation: theirs stays.
+    assert parse(sent["confirmed_to_attendee"]).ical()["METHOD"] == REQUEST
+
+
+def test_an_organizer_with_only_calendars_to_read_still_gets_the_invitation():
+    booking = book()
+    writes_bookings_back(booking.owner, write_to="")
+    parsed = parse(messages.confirmed_to_organizer(booking))
+    assert parsed.ical()["METHOD"] == REQUEST
+    assert parsed.attachment.get_content_type() == "application/ics"
+    assert "The invitation is attached" in parsed.text
+
+
+def test_another_persons_calendar_for_bookings_changes_nothing_for_this_organizer():
+    booking = book()
+    writes_bookings_back(make_person())
+    assert parse(messages.confirmed_to_organizer(booking)).ical()["METHOD"] == REQUEST
+
+
+ATTENDEE_REPLIES = (
+    "Answering Yes, No or Maybe to this invitation in your mail or calendar app changes "
+    "nothing. To reschedule or cancel, use your link: "
+)
+ORGANIZER_REPLIES = (
+    "Answering Yes, No or Maybe to this invitation in your mail or calendar app changes "
+    "nothing. To cancel the booking, use your dashboard: "
+)
+
+
+def test_invitations_say_answering_them_changes_nothing_and_where_to_act_instead(settings):
+    settings.BOOKWITHME_BASE_URL = "https://book.example"
+    dashboard = "https://book.example/app/"
+    sent = every_message(book())
+    for name in ("confirmed_to_attendee", "rescheduled_to_attendee"):
+        parsed = parse(sent[name])
+        assert ATTENDEE_REPLIES + MANAGE + "\n" in parsed.text, name
+        assert ATTENDEE_REPLIES + f'<a href="{MANAGE}"' in parsed.html, name
+    for name in ("confirmed_to_organizer", "rescheduled_to_organizer"):
+        parsed = parse(sent[name])
+        assert ORGANIZER_REPLIES + dashboard + "\n" in parsed.text, name
+        assert ORGANIZER_REPLIES + f'<a href="{dashboard}"' in parsed.html, name
+    # A cancel offers no answer to give, a reminder carries no invitation.
+    for name in ("reminder_to_attendee", "cancelled_to_attendee", "cancelled_to_organizer"):
+        assert "changes nothing" not in parse(sent[name]).words(), name
+
+
+def test_invitations_say_it_in_french_too(settings):
+    settings.BOOKWITHME_BASE_URL = "https://book.example"
+    booking = book(attendee_language="fr", owner_language="fr")
+    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE)).text
+    to_organizer = parse(messages.confirmed_to_organizer(booking)).text
+    changes_nothing = (
+        "Répondre Oui, Non ou Peut-être à cette invitation dans votre messagerie ou votre "
+        "agenda ne change rien."
+    )
+    assert f"{changes_nothing} Pour déplacer ou annuler, utilisez votre lien\xa0: {MANAGE}" in (
+        to_attendee
+    )
+    assert (
+        f"{changes_nothing} Pour annuler le rendez-vous, passez par votre tableau de "
+        "bord\xa0: https://book.example/app/" in to_organizer
+    )
+
+
+def test_a_written_back_organizer_is_told_their_calendar_copy_is_not_the_booking(settings):
+    settings.BOOKWITHME_BASE_URL = "https://book.example"
+    booking = book()
+    writes_bookings_back(booking.owner)
+    text = parse(messages.confirmed_to_organizer(booking)).text
+    assert (
+        "Moving or deleting it in your calendar changes nothing. To cancel the booking, use "
+        "your dashboard: https://book.example/app/" in text
+    )
+    assert "Answering Yes" not in text  # no invitation, nothing to answer
+
+
+def links_in(text: str) -> dict[str, dict[str, str]]:
+    """The Google and Outlook links of a text body, their queries decoded."""
+    found = {}
+    for label, key in (("Add to Google Calendar: ", "google"), ("Add to Outlook: ", "outlook")):
+        match = re.search(re.escape(label) + r"(\S+)", text)
+        if match:
+            found[key] = dict(parse_qsl(urlsplit(match.group(1)).query, strict_parsing=True))
+    return found
+
+
+def test_the_attendees_confirmation_and_reschedule_link_to_google_and_outlook():
+    booking = book()
+    sent = every_message(booking)
+    for name, start in (("confirmed_to_attendee", START), ("rescheduled_to_attendee", LATER)):
+        parsed = parse(sent[name])
+        event = parsed.event()
+        links = links_in(parsed.text)
+        end = start + timedelta(minutes=30)
+        assert links["google"]["dates"] == f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}", name
+        assert links["outlook"]["startdt"] == f"{start:%Y-%m-%dT%H:%M:%SZ}", name
+        assert links["outlook"]["enddt"] == f"{end:%Y-%m-%dT%H:%M:%SZ}", name
+        # The same event as the invitation in the same mail.
+        for query, title, details in (
+            (links["google"], "text", "details"),
+            (links["outlook"], "subject", "body"),
+        ):
+            assert query[title] == str(event["SUMMARY"]), name
+            assert query[details] == str(event["DESCRIPTION"]), name
+            assert MANAGE in query[details], name
+            assert query["location"] == booking.meeting_url, name
+        html_google = parsed.html.split('">Add to Google Calendar</a>')[0].rsplit('href="', 1)[1]
+        assert html_google.startswith("https://calendar.google.com/calendar/render?action=")
+        assert "&amp;dates=" in html_google and "&dates=" not in html_google
+        assert ">Add to Outlook</a>" in parsed.html
+
+
+def test_no_calendar_links_in_cancels_reminders_or_to_the_organizer():
+    sent = every_message(book())
+    for name in sent.keys() - {"confirmed_to_attendee", "rescheduled_to_attendee"}:
+        words = parse(sent[name]).words()
+        assert "calendar.google.com" not in words and "outlook.live.com" not in words, name
+
+
+def test_french_calendar_links_are_labelled_and_written_in_french():
+    booking = book(attendee_language="fr")
+    parsed = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE))
+    assert "Ajouter à Google Agenda\xa0: https://calendar.google.com/" in parsed.text
+    assert "Ajouter à Outlook\xa0: https://outlook.live.com/" in parsed.text
+    with translation.override("fr"):
+        links = ics.calendar_links(booking, manage_url=MANAGE)
+    assert links.google in parsed.text and links.outlook in parsed.text
+    details = dict(parse_qsl(urlsplit(links.google).query))["details"]
+    assert f"Pour déplacer ou annuler\xa0: {MANAGE}" in details

@@ -9,6 +9,7 @@ import icalendar
 import pytest
 from calendar_servers import Radicale
 from django_tasks_db.models import DBTaskResult
+from icscheck import parse_both
 from makers import NOW, make_person, make_type
 
 from bookwithme.booking import services
@@ -62,7 +63,7 @@ class Calendar:
                 return None
             assert response.status == 200, response.status
             raw = response.raw if isinstance(response.raw, str) else response.raw.decode()
-            return icalendar.Calendar.from_ical(raw)
+            return parse_both(raw)
 
     def event(self, href: str) -> icalendar.Event:
         (event,) = self.get(href).walk("VEVENT")
@@ -536,3 +537,38 @@ def test_sync_now_retries_a_write_that_was_given_up(
     assert copy.state == "done" and copy.last_error == ""
     assert str(down.event(copy.href)["UID"]) == booking.uid
     assert Connection.objects.get().write_error == ""
+
+
+def calendar_parts(message) -> list[str]:
+    return [
+        part.get_content_type()
+        for part in message.walk()
+        if part.get_content_type() in ("text/calendar", "application/ics")
+    ]
+
+
+def test_an_organizer_whose_bookings_are_written_back_gets_no_second_invitation(
+    alex, intro, radicale, smtp, run_worker, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    calendar = Calendar(radicale)
+    connect(alex, radicale, calendar.url)
+    booking = book(capture, intro)
+    run_worker()
+    (to_alex,) = smtp.inbox.to("alex@example.org")
+    (to_zoe,) = smtp.inbox.to("zoe@example.org")
+    # The meeting is in Alex's calendar once, written there; the mail only tells them.
+    assert calendar_parts(to_alex) == []
+    assert "no invitation is attached" in to_alex.get_body(("plain",)).get_content()
+    assert len(calendar.hrefs()) == 1
+    assert str(calendar.event(copy_of(booking).href)["UID"]) == booking.uid
+    # Zoé, whose calendar nobody writes into, still gets the invitation.
+    assert calendar_parts(to_zoe) == ["text/calendar", "application/ics"]
+
+    booking = reschedule(capture, booking)
+    cancel(capture, booking)
+    run_worker()
+    to_alex = smtp.inbox.to("alex@example.org")
+    assert len(to_alex) == 3
+    assert all(calendar_parts(message) == [] for message in to_alex)
+    assert calendar.hrefs() == []
