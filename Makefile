@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/slots.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/caldav_sync.py
+	$(BIN)/python bench/ics_feed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

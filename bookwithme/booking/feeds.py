@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from bookwithme import slots
 from bookwithme.booking import addresses
-from bookwithme.booking.ics import calendar, vevent
+from bookwithme.booking.ics import calendar, display_name, vevent
 from bookwithme.booking.models import Booking, BookingsFeed
 from bookwithme.calendars.busy import BusyEvent, busy_events_between
 from bookwithme.tokens import hash_token, new_token
@@ -88,17 +88,12 @@ def _booking_events(person, start: datetime, end: datetime) -> list[BusyEvent]:
     return found
 
 
-# RFC 6868 escapes (^' ^^ ^n) are not decoded by every parser (vobject shows them as they
-# are), so a name goes into a CN without the characters that would need one.
-_CN_SAFE = str.maketrans({'"': "'", "^": None, "\n": " ", "\r": " "})
-
-
 def _organizer(person) -> icalendar.vCalAddress:
     """The page owner, whom RFC 5546 asks a published calendar to name, by their page's
     address rather than their email: anyone may fetch the feed, and the email is also how
     the owner signs in."""
     organizer = icalendar.vCalAddress(addresses.page_url(person) or addresses.absolute("/"))
-    name = person.name.translate(_CN_SAFE).strip()
+    name = display_name(person.name)
     if name:  # no CN rather than the email
         organizer.params["CN"] = name
     return organizer

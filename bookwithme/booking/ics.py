@@ -42,13 +42,15 @@ def summary(booking: Booking) -> str:
     }
 
 
-def display_name(name: str) -> str:
-    """A name as a `CN` parameter that every client shows as written.
+# RFC 6868 escapes (^' ^^ ^n) are printed as they are by Outlook, Google, Apple and vobject.
+_CN_SAFE = str.maketrans({'"': "'", "^": None, "\n": " ", "\r": " "})
 
-    A double quote cannot stand inside a quoted parameter, so `icalendar` writes it as RFC
-    6868's `^'`, which Outlook, Google and Apple print as is: it becomes a single quote here.
-    """
-    return name.replace('"', "'")
+
+def display_name(name: str) -> str:
+    """A name as a `CN` parameter that every client shows as written: without the characters
+    that a parameter could only carry as an RFC 6868 escape (a double quote becomes a single
+    one)."""
+    return name.translate(_CN_SAFE).strip()
 
 
 def vevent(
@@ -59,7 +61,6 @@ def vevent(
     stamp: datetime | None = None,
     for_organizer: bool = False,
     scheduled_by_us: bool = False,
-    plain_names: bool = False,
 ) -> icalendar.Event:
     """The booking as a VEVENT, its text in the active language.
 
@@ -69,10 +70,9 @@ def vevent(
     `scheduled_by_us` marks organizer and attendee `SCHEDULE-AGENT=CLIENT` (RFC 6638), for a
     copy stored on a CalDAV server: bookwithme mails the invitations itself, and a server that
     schedules on its own (Nextcloud, SOGo, iCloud, ...) must not invite the attendee again.
-    `plain_names` writes the `CN`s through `display_name`, for what mail clients read.
+    Names go into `CN`s through `display_name`, as every client shows them.
     """
     organizer = organizer_name(booking)
-    name = display_name if plain_names else str
 
     event = icalendar.Event()
     event.add("uid", booking.uid)
@@ -90,9 +90,9 @@ def vevent(
     event.add("transp", "OPAQUE")
 
     organizer_address = icalendar.vCalAddress(f"mailto:{booking.owner.email}")
-    organizer_address.params["CN"] = name(organizer)
+    organizer_address.params["CN"] = display_name(organizer)
     attendee = icalendar.vCalAddress(f"mailto:{booking.attendee_email}")
-    attendee.params["CN"] = name(booking.attendee_name)
+    attendee.params["CN"] = display_name(booking.attendee_name)
     attendee.params["PARTSTAT"] = "ACCEPTED"
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     # Booked is already accepted: no reply is expected from the attendee's calendar.

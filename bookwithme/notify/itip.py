@@ -28,7 +28,7 @@ def invitation(booking: Booking, *, method: str, manage_url: str = "") -> bytes:
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    event = vevent(booking, cancelled=method == "CANCEL", manage_url=manage_url, plain_names=True)
+    event = vevent(booking, cancelled=method == "CANCEL", manage_url=manage_url)
     return vcalendar(event, method=method)
 
 
@@ -36,5 +36,5 @@ def calendar_object(booking: Booking, *, stamp: datetime | None = None) -> bytes
     """The booking as the organizer's calendar holds it (a CalDAV calendar object resource):
     the invitation's event, without a METHOD, with who booked, and marked as scheduled by
     bookwithme so that the server sends no invitation of its own."""
-    event = vevent(booking, stamp=stamp, for_organizer=True, scheduled_by_us=True, plain_names=True)
+    event = vevent(booking, stamp=stamp, for_organizer=True, scheduled_by_us=True)
     return vcalendar(event)
