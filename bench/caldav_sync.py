@@ -7,9 +7,7 @@ resync after one event changed, beside the targets: full < 5 s, unchanged < 200 
     .venv/bin/python bench/caldav_sync.py [--sqlite-only]
 """
 
-import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -20,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from calendar_servers import Radicale  # noqa: E402 - after the path set-up above
-from liveserver import cli, run_python, scratch_database, server_env  # noqa: E402
+from liveserver import cli, on_each_engine, run_python, scratch_database, server_env  # noqa: E402
 
 EVENTS, SERIES = 1000, 50
 TARGET_FULL_S, TARGET_UNCHANGED_MS = 5.0, 200.0
@@ -133,16 +131,5 @@ def run(engine: str) -> None:
     print(f"  resync, one event added   {figures['changed'] * 1000:8.1f} ms")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-    saved = os.environ.pop("DATABASE_URL", None)
-    run("sqlite")
-    if not args.sqlite_only:
-        os.environ["DATABASE_URL"] = saved or "postgres://postgres@127.0.0.1:5432/test"
-        run("postgresql")
-
-
 if __name__ == "__main__":
-    main()
+    on_each_engine(run, __doc__)

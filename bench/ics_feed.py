@@ -14,9 +14,7 @@ EXDATE), served over loopback HTTP. Printed beside the targets:
     .venv/bin/python bench/ics_feed.py [--sqlite-only]
 """
 
-import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from liveserver import cli, run_python, scratch_database, server_env  # noqa: E402
+from liveserver import cli, on_each_engine, run_python, scratch_database, server_env  # noqa: E402
 
 EVENTS, SERIES = 5000, 200
 TARGET_FULL_S, TARGET_UNCHANGED_MS, TARGET_RULE_MS, TARGET_CHECK_MS = 3.0, 200.0, 5.0, 50.0
@@ -168,16 +166,5 @@ def run(engine: str) -> None:
     line("62 days of a 10,000-instance series", figures["counted"] * 1000, "ms", TARGET_RULE_MS)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-    saved = os.environ.pop("DATABASE_URL", None)
-    run("sqlite")
-    if not args.sqlite_only:
-        os.environ["DATABASE_URL"] = saved or "postgres://postgres@127.0.0.1:5432/test"
-        run("postgresql")
-
-
 if __name__ == "__main__":
-    main()
+    on_each_engine(run, __doc__)

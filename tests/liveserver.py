@@ -1,5 +1,6 @@
 """A real `bookwithme serve` for tests: its own data dir and database, real processes."""
 
+import argparse
 import contextlib
 import json
 import os
@@ -10,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -149,3 +150,16 @@ def call(method: str, url: str, body=None, headers=None) -> tuple[int, dict]:
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def on_each_engine(run: Callable[[str], None], description: str | None) -> None:
+    """A benchmark's main: `run("sqlite")`, then `run("postgresql")` against DATABASE_URL (or
+    the local server) unless `--sqlite-only` is given."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    saved = os.environ.pop("DATABASE_URL", None)
+    run("sqlite")
+    if not args.sqlite_only:
+        os.environ["DATABASE_URL"] = saved or "postgres://postgres@127.0.0.1:5432/test"
+        run("postgresql")

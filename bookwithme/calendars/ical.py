@@ -240,11 +240,38 @@ def _extra_dates(doc: _Document, component, event: ParsedEvent) -> list[ParsedEv
     return found
 
 
+# A TZID written without quotes although it holds a colon (Exchange's `tzone://Microsoft/Utc`):
+# a parser splits the line at its first colon. Such a value is quoted up to the line's last
+# colon, as libical does, before parsing.
+_BARE_TZID = re.compile(rb";TZID=(?=[^\"\r\n;]*:[^\r\n]*:)")
+_DATE_LINE = re.compile(
+    rb"^((?:DTSTART|DTEND|DUE|EXDATE|RDATE|RECURRENCE-ID)[;:][^\r\n]*)", re.M | re.I
+)
+
+
+def _quote_tzid(line: re.Match) -> bytes:
+    text = line.group(1)
+    head, colon, value = text.rpartition(b":")
+    name_start = text.find(b";TZID=") + len(b";TZID=")
+    if name_start < len(b";TZID=") or text[name_start : name_start + 1] == b'"':
+        return text
+    name, semicolon, rest = head[name_start:].partition(b";")
+    return head[:name_start] + b'"' + name + b'"' + semicolon + rest + colon + value
+
+
+def _with_quoted_tzids(data: bytes) -> bytes:
+    if not _BARE_TZID.search(data):
+        return data
+    data = re.sub(rb"\r?\n[ \t]", b"", data)  # unfold: the name may span a fold
+    return _DATE_LINE.sub(_quote_tzid, data)
+
+
 def _documents(data: bytes | str) -> list:
     if isinstance(data, str):
         data = data.encode()
     if len(data) > MAX_ICS_BYTES:
         raise IcalError("the calendar is larger than 10 MB")
+    data = _with_quoted_tzids(data)
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as e:  # icalendar raises ValueError and others on garbage

@@ -173,7 +173,10 @@ def prepare(
     if last is None:
         return Series(_text(recur), None)
     recur["UNTIL"] = [last]
-    return Series(_text(recur), last + (end - start))
+    # The last occurrence lasts as long on the wall clock as the first (see `occurrences`).
+    length = _wall(end, tz) - _wall(start, tz)
+    last_end = (_wall(last, tz) + length).replace(tzinfo=tz).astimezone(UTC)
+    return Series(_text(recur), max(last_end, last + (end - start)))
 
 
 def _anchored(rule: rrule, after: datetime, tz: ZoneInfo) -> rrule:
@@ -191,6 +194,10 @@ def _anchored(rule: rrule, after: datetime, tz: ZoneInfo) -> rrule:
     return rule.replace(dtstart=shifted.replace(tzinfo=tz))
 
 
+def _wall(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
 def occurrences(
     text: str,
     start: datetime,
@@ -202,25 +209,36 @@ def occurrences(
 ) -> list[tuple[datetime, datetime]]:
     """The (start, end) in UTC of each occurrence that overlaps [span_start, span_end).
 
-    Past MAX_PER_LOOKUP occurrences, the rest of the span (to the series' end) is one busy
-    block: never more work than that per series and look-up.
+    The series' own start is always its first occurrence. Each occurrence lasts as long on
+    the wall clock as the first (RFC 5545's nominal
+    duration): an all-day series covers whole local days, 23 or 25 hours long on the days the
+    clocks change. Past MAX_PER_LOOKUP occurrences, the rest of the span (to the series' end)
+    is one busy block: never more work than that per series and look-up.
     """
-    length = end - start
-    # An occurrence that starts before the span can still reach into it.
-    after = (span_start - length - timedelta(seconds=1)).astimezone(tz)
-    rule = _anchored(parse_rule(text, start, tz), after, tz)
+    length = _wall(end, tz) - _wall(start, tz)
+    rule = parse_rule(text, start, tz)
+    # An occurrence that starts before the span can still reach into it (an hour more for a
+    # clock change in between: not for sub-daily rules, where it would cost thousands of steps).
+    margin = timedelta(hours=1) if rule._freq <= DAILY else timedelta(0)
+    after = (span_start - length - margin - timedelta(seconds=1)).astimezone(tz)
+    rule = _anchored(rule, after, tz)
     found = []
     for n, occurrence in enumerate(rule.xafter(after, inc=False)):
         o_start = occurrence.astimezone(UTC)
         if o_start >= span_end:
             break
         if n == MAX_PER_LOOKUP:
-            until = rule._until.astimezone(UTC) + length if rule._until else span_end
-            found.append((o_start, min(until, span_end)))
+            until = rule._until.astimezone(UTC) + (end - start) if rule._until else span_end
+            found.append((o_start, min(until + timedelta(hours=1), span_end)))
             break
         if o_start in exdates:
             continue
-        o_end = o_start + length
+        o_end = (occurrence.replace(tzinfo=None) + length).replace(tzinfo=tz).astimezone(UTC)
         if o_end > span_start:
             found.append((o_start, o_end))
+    # DTSTART is always the first occurrence (RFC 5545 3.3.10), even when it does not match
+    # the rule's pattern; dateutil only yields the pattern's.
+    first = (start.astimezone(UTC), end.astimezone(UTC))
+    if start < span_end and end > span_start and first[0] not in exdates and first not in found:
+        found.insert(0, first)
     return found

@@ -161,3 +161,85 @@ def test_an_unknown_zone_with_its_own_definition_repeats_in_the_zone_its_rules_m
     assert event.start == datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
     # Central Europe's rules: the owner's own zone has them, so it is the one named.
     assert event.time_zone == "Europe/Paris"
+
+
+def test_an_unquoted_tzid_holding_colons_is_read_whole():
+    # Exchange writes DTSTART;TZID=tzone://Microsoft/Utc:... without quotes; a parser that
+    # splits at the first colon would see the zone "tzone" and a broken value.
+    (event,) = parse_events(
+        calendar(
+            "UID:x\r\nDTSTART;TZID=tzone://Microsoft/Utc:20260602T070000\r\n"
+            "DTEND;TZID=tzone://Microsoft/Utc:20260602T080000\r\nSUMMARY:Sync: weekly"
+        ),
+        PARIS,
+    )
+    assert (event.start, event.end) == (
+        datetime(2026, 6, 2, 7, 0, tzinfo=UTC),
+        datetime(2026, 6, 2, 8, 0, tzinfo=UTC),
+    )
+    assert event.time_zone == "UTC" and event.title == "Sync: weekly"
+
+
+@pytest.mark.parametrize(
+    "status, transp, busy",
+    [
+        ("FREE", "", False),
+        ("FREE", "OPAQUE", False),
+        ("OOF", "TRANSPARENT", True),
+        ("TENTATIVE", "TRANSPARENT", True),
+        ("WORKINGELSEWHERE", "", True),
+        ("BUSY", "TRANSPARENT", True),
+        ("", "TRANSPARENT", False),
+    ],
+)
+def test_outlooks_busy_status_decides_before_transp(status, transp, busy):
+    lines = ["UID:o", "DTSTART:20260602T080000Z", "DTEND:20260602T090000Z"]
+    if status:
+        lines.append(f"X-MICROSOFT-CDO-BUSYSTATUS:{status}")
+    if transp:
+        lines.append(f"TRANSP:{transp}")
+    assert one(*lines).busy is busy
+
+
+def test_the_intended_status_decides_when_there_is_no_busy_status():
+    e = one(
+        "UID:i", "DTSTART:20260602T080000Z", "DTEND:20260602T090000Z",
+        "X-MICROSOFT-CDO-INTENDEDSTATUS:FREE",
+    )  # fmt: skip
+    assert e.busy is False
+
+
+def test_floating_times_are_in_the_calendars_declared_zone():
+    text = calendar("UID:f\r\nDTSTART:20260602T090000\r\nDTEND:20260602T100000").replace(
+        "PRODID:-//t//t//EN", "PRODID:-//t//t//EN\r\nX-WR-TIMEZONE:America/New_York"
+    )
+    (event,) = parse_events(text, PARIS)
+    assert event.start == datetime(2026, 6, 2, 13, 0, tzinfo=UTC)
+    assert event.time_zone == "America/New_York"
+
+
+def test_each_rdate_is_one_more_occurrence_and_a_period_keeps_its_length():
+    events = parse_events(
+        calendar(
+            "UID:r\r\nDTSTART:20260602T080000Z\r\nDTEND:20260602T090000Z\r\n"
+            "RDATE:20260605T080000Z\r\nRDATE;VALUE=PERIOD:20260610T120000Z/PT30M"
+        ),
+        PARIS,
+    )
+    assert [(e.start, e.end - e.start) for e in events] == [
+        (datetime(2026, 6, 2, 8, 0, tzinfo=UTC), timedelta(hours=1)),
+        (datetime(2026, 6, 5, 8, 0, tzinfo=UTC), timedelta(hours=1)),
+        (datetime(2026, 6, 10, 12, 0, tzinfo=UTC), timedelta(minutes=30)),
+    ]
+    assert len({e.uid for e in events}) == 3
+
+
+def test_an_unknown_zone_is_read_in_a_stand_in_and_warned_about():
+    reading = read(
+        calendar("UID:u\r\nDTSTART;TZID=Mars/Olympus:20260602T090000\r\nDURATION:PT1H"), PARIS
+    )
+    (event,) = reading.events
+    assert event.start == datetime(2026, 6, 2, 7, 0, tzinfo=UTC)
+    assert reading.warnings == [
+        "unknown time zone 'Mars/Olympus'; its times were read in Europe/Paris"
+    ]

@@ -26,14 +26,18 @@ HOUR = timedelta(hours=1)
 def naive_occurrences(rule, start, end, tz, span_start, span_end):
     """dateutil walked from the very first occurrence: slow, obviously right."""
     every = rrulestr(rule, dtstart=start.astimezone(tz))
-    length = end - start
+    # Each occurrence as long on the wall clock as the first (Python's aware arithmetic).
+    length = end.astimezone(tz) - start.astimezone(tz)
     found = []
     for o in every:
-        o = o.astimezone(UTC)
-        if o >= span_end:
+        if o.astimezone(UTC) >= span_end:
             break
-        if o + length > span_start:
-            found.append((o, o + length))
+        o_end = (o + length).astimezone(UTC)
+        if o_end > span_start:
+            found.append((o.astimezone(UTC), o_end))
+    # The start is always the first occurrence (RFC 5545), matching the pattern or not.
+    if start < span_end and end > span_start and (start, end) not in found:
+        found.insert(0, (start, end))
     return found
 
 
