@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core import checks
+
+from bookwithme.checks import https_needs_trusted_proxies
 
 
 class BookwithmeConfig(AppConfig):
@@ -7,3 +10,6 @@ class BookwithmeConfig(AppConfig):
     name = "bookwithme"
     label = "bookwithme"
     verbose_name = "bookwithme"
+
+    def ready(self):
+        checks.register(https_needs_trusted_proxies, checks.Tags.security)

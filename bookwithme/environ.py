@@ -1,7 +1,11 @@
 """Small typed readers of the environment, the only source of configuration."""
 
+import contextlib
+import ipaddress
 import os
+import re
 import secrets
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,83 @@ def env_url(name: str, default: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
     return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks (`127.0.0.1,10.0.0.0/8`); [] when unset.
+
+    Written back as networks (`127.0.0.1/32`), which gunicorn's `--forwarded-allow-ips` also
+    reads. Networks with host bits set (`10.0.0.1/8`) are refused, as gunicorn refuses them.
+    """
+    networks = []
+    for item in os.environ.get(name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip())))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return networks
+
+
+# A CSP source: a scheme (`https:`), or a host with an optional scheme, `*.` and port.
+_SOURCE = re.compile(
+    r"^(\*|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d+|\*))?)$",
+    re.IGNORECASE,
+)
+
+
+def env_frame_ancestors(name: str, default: str) -> list[str]:
+    """The sites that may frame a page, as CSP's `frame-ancestors` sources, separated by
+    spaces or commas: `*`, `'self'`, `'none'` or `https://example.org`, `*.example.org`."""
+    sources = []
+    for item in re.split(r"[\s,]+", env_str(name, default)):
+        if not item:
+            continue
+        keyword = f"'{item.strip(chr(39)).lower()}'"
+        if keyword in {"'self'", "'none'"}:
+            sources.append(keyword)
+        elif _SOURCE.match(item):
+            sources.append(item)
+        else:
+            raise ConfigError(
+                f"{name} has {item!r}, which is not a site such as https://example.org"
+            )
+    if "'none'" in sources and len(sources) > 1:
+        raise ConfigError(f"{name}: 'none' cannot be combined with other sites")
+    return sources
+
+
+def private_dir(path: Path) -> Path:
+    """The directory at `path`, made if missing, readable by this user only (0700): it holds
+    the secret key and the database."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _only_mine(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """The file at `path`, created empty if missing, readable by this user only (0600).
+
+    For the SQLite database: an empty file is an empty database, and SQLite gives its -wal and
+    -shm files the database file's permissions.
+    """
+    if not path.parent.is_dir():
+        return path  # left to SQLite to say, when it opens the database
+    with contextlib.suppress(FileExistsError):  # another process made it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    _only_mine(path, 0o600)
+    return path
+
+
+def _only_mine(path: Path, mode: int) -> None:
+    # An existing path made earlier, or by hand, is narrowed too; one owned by someone else
+    # (a shared mount) is left as it is, as chmod would be refused.
+    if stat.S_IMODE(path.stat().st_mode) & ~mode:
+        with contextlib.suppress(PermissionError):
+            path.chmod(mode)
 
 
 def secret_key(data_dir: Path) -> str:

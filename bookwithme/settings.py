@@ -8,20 +8,26 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.utils.csp import CSP
 
 from bookwithme.environ import (
     ConfigError,
     env_bool,
+    env_frame_ancestors,
     env_int,
+    env_networks,
     env_str,
     env_url,
     mailers,
+    private_dir,
+    private_file,
     secret_key,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("BOOKWITHME_DATA_DIR", "data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Only this user may read the data dir (0700) and the SQLite file (0600): they hold the
+# secret key and everyone's bookings.
+DATA_DIR = private_dir(Path(env_str("BOOKWITHME_DATA_DIR", "data")).resolve())
 
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("DEBUG", False)
@@ -34,10 +40,41 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+
+# Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; from any other
+# peer those headers are dropped (bookwithme/clients.py, docs/security.md).
+BOOKWITHME_TRUSTED_PROXIES = env_networks("BOOKWITHME_TRUSTED_PROXIES")
+
+# No script reads a cookie; over https none travels in the clear either.
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True
 if _base.scheme == "https":
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("BOOKWITHME_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BOOKWITHME_HSTS_INCLUDE_SUBDOMAINS", False)
+    # A request is known to be https through a trusted proxy's X-Forwarded-Proto (others'
+    # are dropped first). Without trusted proxies nothing says so, and redirecting to https
+    # would loop behind a proxy: the redirect is then off unless asked for.
+    if BOOKWITHME_TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("BOOKWITHME_SSL_REDIRECT", bool(BOOKWITHME_TRUSTED_PROXIES))
+    # Health checks come over plain http from the host itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Scripts and styles from this site only (the admin's few inline blocks carry a nonce), no
+# framing: the booking pages widen frame-ancestors to BOOKWITHME_FRAME_ANCESTORS
+# (web/pages.py `embeddable`).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+BOOKWITHME_FRAME_ANCESTORS = env_frame_ancestors("BOOKWITHME_FRAME_ANCESTORS", "*")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,7 +96,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "bookwithme.clients.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the rest, so that their 4xx answers under /api/ (a bad Host header) get the
+    # error shape too; inside the headers above, which its answers keep.
+    "bookwithme.api.errors.ErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,8 +110,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "bookwithme.api.errors.ErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "bookwithme.urls"
@@ -85,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -104,6 +146,9 @@ _database_url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bookwithme.sqli
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    if DATABASES["default"]["NAME"] not in {"", ":memory:"}:
+        # Made here, 0600, before SQLite creates it with the umask's permissions.
+        private_file(Path(DATABASES["default"]["NAME"]))
 # Keep connections across requests: opening one (and its PRAGMAs) costs more than a query.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -133,9 +178,16 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Static files come straight from the apps through whitenoise: nothing to collect first.
 WHITENOISE_USE_FINDERS = True
 
-# Background work: tasks stored in the database, run by `bookwithme worker`
-# (or the worker that `bookwithme serve` starts beside the web server).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background work: tasks stored in the database, run by `bookwithme worker` (or the workers
+# that `bookwithme serve` starts beside the web server). Each queue has its own worker, so a
+# slow calendar never holds up mail: `mail` (the outbox, reminders), `calendars` (syncs and
+# write-back), `default` (anything else, with the calendars worker).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail", "calendars"],
+    }
+}
 
 MAILERS = mailers(env_str("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"bookwithme <noreply@{_base.hostname}>")
@@ -149,11 +201,19 @@ BOOKWITHME_JITSI_URL = env_url("BOOKWITHME_JITSI_URL", "https://meet.jit.si")
 
 # Bookings and moves one client address may attempt per 10 minutes (0: no limit).
 BOOKWITHME_BOOKING_RATE_LIMIT = env_int("BOOKWITHME_BOOKING_RATE_LIMIT", 20)
+# Unknown tokens (private, manage and feed links) one client address may try per 10 minutes
+# before every token look-up from it answers 429 for a while (0: no limit).
+BOOKWITHME_TOKEN_LOOKUP_LIMIT = env_int("BOOKWITHME_TOKEN_LOOKUP_LIMIT", 30)
 
 # Connected calendars: each is read every N minutes; when one has not been read successfully
 # for M minutes, its owner's pages offer no times until it has (docs/calendars.md).
 BOOKWITHME_CALENDAR_SYNC_MINUTES = env_int("BOOKWITHME_CALENDAR_SYNC_MINUTES", 10)
 BOOKWITHME_CALENDAR_STALE_AFTER_MINUTES = env_int("BOOKWITHME_CALENDAR_STALE_AFTER_MINUTES", 30)
+
+# Requests leaving the server (CalDAV, ICS feeds) never reach loopback, private, link-local
+# and other non-public addresses, unless this is true: an intranet CalDAV server, say
+# (bookwithme/outbound.py, docs/security.md).
+BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = env_bool("BOOKWITHME_ALLOW_PRIVATE_ADDRESSES", False)
 
 LOGGING = {
     "version": 1,
@@ -161,5 +221,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Their debug lines hold whole URLs, and a feed's URL holds its secret: the fenced
+        # client (bookwithme.outbound) logs the host and the reason instead.
+        "urllib3": {"level": "WARNING"},
+        "urllib3_future": {"level": "WARNING"},
+        "niquests": {"level": "WARNING"},
+        "caldav": {"level": "WARNING"},
+    },
 }

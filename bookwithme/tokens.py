@@ -4,7 +4,6 @@ A leaked database then holds no working link, manage token or API token.
 """
 
 import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
@@ -18,33 +17,6 @@ def new_token(prefix: str = "") -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _pad(purpose: str, key: str, length: int) -> bytes:
-    stream = b""
-    counter = 0
-    while len(stream) < length:
-        msg = f"{purpose}:{counter}:{key}".encode()
-        stream += hmac.new(settings.SECRET_KEY.encode(), msg, hashlib.sha256).digest()
-        counter += 1
-    return stream[:length]
-
-
-def seal(secret: str, *, purpose: str, key: str) -> str:
-    """`secret` encrypted under a one-time pad derived from the secret key and `key`.
-
-    Used to hand a manage token back to a client that repeats a request with the same
-    Idempotency-Key: only that client knows the key, and the database holds its hash only, so a
-    leaked database cannot open what is sealed here.
-    """
-    data = secret.encode()
-    return bytes(a ^ b for a, b in zip(data, _pad(purpose, key, len(data)), strict=True)).hex()
-
-
-def unseal(sealed: str, *, purpose: str, key: str) -> str:
-    data = bytes.fromhex(sealed)
-    opened = bytes(a ^ b for a, b in zip(data, _pad(purpose, key, len(data)), strict=True))
-    return opened.decode(errors="replace")  # a wrong key gives noise, not an error
 
 
 def _fernet(purpose: str):
@@ -68,7 +40,8 @@ class SecretUnreadable(ValueError):
 def encrypt(secret: str, *, purpose: str) -> str:
     """`secret` encrypted (Fernet: AES and an HMAC) under a key derived from SECRET_KEY.
 
-    For secrets the server must use again later in clear, such as a calendar's password; a
+    For secrets the server must use again later in clear, such as a calendar's password or a
+    booking's manage token (for the emails sent later, and for an idempotent repeat); a
     leaked database alone does not reveal them. Each purpose has its own key.
     """
     return _fernet(purpose).encrypt(secret.encode()).decode()

@@ -4,9 +4,16 @@ from django.urls import include, path
 from bookwithme.api.urls import api
 from bookwithme.web import feeds as web_feeds
 from bookwithme.web import views as web_views
+from bookwithme.web.app import auth as app_auth
+from bookwithme.web.app.forms import AdminSignInForm
+
+# The admin signs in with the app's sign-in throttle: one count for both doors.
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    # Before the admin's own routes: its sign-in page, answering 429 while paused.
+    path("admin/login/", app_auth.admin_sign_in),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("app/", include("bookwithme.web.app.urls")),

@@ -2,6 +2,18 @@ import os
 
 import pytest
 
+# Misbehaving servers on loopback, for the fenced outbound client (tests/hostile_servers.py).
+from hostile_servers import (  # noqa: F401
+    _hostile_server,
+    elsewhere,
+    hostile,
+    hostile_is_public,
+    hostile_tls,
+    hostile_v6,
+    no_connections,
+    no_http,
+)
+
 # Playwright drives the browser from the test thread while pytest-django's live server runs
 # Django in another; Django's async-safety check would refuse the ORM calls in between.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -48,6 +60,17 @@ def _fast_password_hasher(request):
         from django.conf import settings
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_servers_reachable(request):
+    """Every calendar server of the tests listens on loopback, which outbound requests refuse
+    by default; the tests of that fence (tests/test_outbound.py) switch it back off."""
+    if _django_is_on(request):
+        from django.conf import settings
+
+        settings.BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = True
     yield
 
 

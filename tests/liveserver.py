@@ -41,6 +41,8 @@ def wait_for_health(port: int, proc: subprocess.Popen, timeout: float = 60) -> N
 def server_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
     env["BOOKWITHME_DATA_DIR"] = str(data_dir)
+    # The calendar servers of the tests listen on loopback, which the server refuses by default.
+    env["BOOKWITHME_ALLOW_PRIVATE_ADDRESSES"] = "true"
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

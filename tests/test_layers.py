@@ -12,11 +12,14 @@ ALLOWED = {
     "slots": set(),
     "tokens": set(),
     "throttle": set(),
+    "clients": set(),
+    "outbound": set(),
     "environ": set(),
     "directory": {"slots", "tokens"},
-    "calendars": {"slots", "tokens", "directory"},
-    "booking": {"slots", "tokens", "directory", "calendars"},
-    "notify": {"slots", "tokens", "directory", "calendars", "booking"},
+    "calendars": {"slots", "tokens", "outbound", "directory"},
+    # booking counts unknown tokens per address in the cache (access.by_token).
+    "booking": {"slots", "tokens", "throttle", "outbound", "directory", "calendars"},
+    "notify": {"slots", "tokens", "outbound", "directory", "calendars", "booking"},
 }
 
 

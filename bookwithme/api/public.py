@@ -40,12 +40,15 @@ from bookwithme.booking.availability import (
 )
 from bookwithme.booking.errors import BookingCancelled, NotFound
 from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.clients import client_address
 from bookwithme.directory.models import available_time_zones
 from bookwithme.notify.itip import invitation
 
 router = Router(tags=["public"])
-ERRORS = {404: Error, 409: Error, 410: Error, 422: Error}
+ERRORS = {404: Error, 409: Error, 410: Error, 422: Error, 429: Error}
 DEFAULT_SPAN_DAYS = 7
+# Longer keys answer 422 in Django; gunicorn itself answers 431 to any header line over
+# 8190 bytes (--limit-request-field_size) before Django sees the request.
 MAX_IDEMPOTENCY_KEY = 200
 
 
@@ -98,7 +101,7 @@ BOOKING_WINDOW_SECONDS = 10 * 60
 
 def check_rate(request: HttpRequest) -> None:
     limit = settings.BOOKWITHME_BOOKING_RATE_LIMIT
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     if limit and throttle.spend(f"book:{address}", BOOKING_WINDOW_SECONDS) > limit:
         raise ApiError(
             429, "rate_limited", "Too many bookings from this address; try again in a few minutes."
@@ -106,14 +109,9 @@ def check_rate(request: HttpRequest) -> None:
 
 
 def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: Link | None = None):
+    # The Idempotency-Key's length (1 to MAX_IDEMPOTENCY_KEY) is checked with the body, as
+    # a 422 naming the header.
     check_rate(request)
-    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise ApiError(
-            422,
-            "validation",
-            "The Idempotency-Key header is too long.",
-            {"Idempotency-Key": [f"1 to {MAX_IDEMPOTENCY_KEY} characters."]},
-        )
     attendee = services.Attendee(
         name=payload.name,
         email=payload.email,
@@ -177,7 +175,9 @@ def page_book(
     page_slug: str,
     type_slug: str,
     payload: BookingIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=MAX_IDEMPOTENCY_KEY
+    ),
 ):
     return _book(request, access.public_type(page_slug, type_slug), payload, idempotency_key)
 
@@ -187,7 +187,7 @@ def page_book(
 
 @router.get("/links/{token}", response={200: LinkPageOut, **ERRORS})
 def link_page(request: HttpRequest, token: str):
-    link = access.link_for(token)
+    link = access.link_for(token, address=client_address(request))
     mt = link.meeting_type
     return {
         "owner": present.owner(mt.owner),
@@ -218,7 +218,8 @@ def link_slots(
     to: date | None = None,
     tz: str | None = Query(None, max_length=64),
 ):
-    return _slots(access.link_for(token).meeting_type, from_, to, tz)
+    link = access.link_for(token, address=client_address(request))
+    return _slots(link.meeting_type, from_, to, tz)
 
 
 @router.post("/links/{token}/bookings", response={201: BookedOut, **ERRORS})
@@ -226,11 +227,15 @@ def link_book(
     request: HttpRequest,
     token: str,
     payload: BookingIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=MAX_IDEMPOTENCY_KEY
+    ),
 ):
     # A repeat (same Idempotency-Key) of the booking that spent a single-use link must still
     # reach that booking; `book` refuses a spent link to anything but such a repeat.
-    link = access.link_for(token, allow_spent=bool(idempotency_key))
+    link = access.link_for(
+        token, address=client_address(request), allow_spent=bool(idempotency_key)
+    )
     return _book(request, link.meeting_type, payload, idempotency_key, link=link)
 
 
@@ -239,7 +244,7 @@ def link_book(
 
 @router.get("/manage/{token}", response={200: ManageOut, **ERRORS})
 def manage(request: HttpRequest, token: str):
-    return present.managed(access.booking_for(token))
+    return present.managed(access.booking_for(token, address=client_address(request)))
 
 
 @router.get("/manage/{token}/slots", response={200: SlotsOut, **ERRORS}, exclude_none=True)
@@ -250,7 +255,7 @@ def manage_slots(
     to: date | None = None,
     tz: str | None = Query(None, max_length=64),
 ):
-    booking = access.booking_for(token)
+    booking = access.booking_for(token, address=client_address(request))
     if not booking.is_active:
         raise BookingCancelled()
     access.check_page(booking.owner)
@@ -262,7 +267,7 @@ def manage_slots(
 @router.post("/manage/{token}/reschedule", response={200: ManageOut, **ERRORS})
 def manage_reschedule(request: HttpRequest, token: str, payload: RescheduleIn):
     check_rate(request)
-    booking = access.booking_for(token)
+    booking = access.booking_for(token, address=client_address(request))
     if booking.is_active:
         access.check_page(booking.owner)
     booking = services.reschedule(booking, payload.start)
@@ -271,7 +276,7 @@ def manage_reschedule(request: HttpRequest, token: str, payload: RescheduleIn):
 
 @router.post("/manage/{token}/cancel", response={200: StatusOut, **ERRORS})
 def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = None):
-    booking = access.booking_for(token)
+    booking = access.booking_for(token, address=client_address(request))
     reason = payload.reason if payload else ""
     booking = services.cancel(booking, by=Booking.CancelledBy.ATTENDEE, reason=reason or "")
     return {"status": booking.status}
@@ -279,7 +284,7 @@ def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = N
 
 @router.get("/manage/{token}/ics", response={404: Error})
 def manage_ics(request: HttpRequest, token: str):
-    booking = access.booking_for(token)
+    booking = access.booking_for(token, address=client_address(request))
     method = "PUBLISH" if booking.is_active else "CANCEL"
     body = invitation(booking, method=method, manage_url=addresses.manage_url(token))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -5,13 +5,23 @@ or spent link answer the same way everywhere.
 """
 
 import json
+from collections.abc import Callable
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from bookwithme.booking.errors import LinkExpired, LinkUsed, NotFound, PageUnavailable
+from bookwithme import throttle
+from bookwithme.booking.errors import (
+    LinkExpired,
+    LinkUsed,
+    NotFound,
+    PageUnavailable,
+    TooManyLookups,
+)
+from bookwithme.booking.feeds import bookings_feed_owner
 from bookwithme.booking.models import Booking, Link, MeetingType
 from bookwithme.calendars.models import stale_after
 from bookwithme.directory.policy import Settings, decide, page_decision
@@ -129,12 +139,39 @@ def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
     return TypeHead(type_id, version, tz, notice, horizon, available, bool(row[17]))
 
 
-def link_for(token: str, *, allow_spent: bool = False) -> Link:
-    """The live link for a token: revoked or unknown is 404, expired or spent is 410.
+# Unknown tokens (private links, manage links, bookings feeds) one client address may try in a
+# window (BOOKWITHME_TOKEN_LOOKUP_LIMIT): a person mistypes a few, a script guessing tokens
+# needs millions. Found tokens never count, whatever their state (expired, cancelled).
+LOOKUP_WINDOW_SECONDS = 10 * 60
+
+
+def by_token[T](find: Callable[[], T], address: str) -> T:
+    """`find()`, a look-up by secret token, for a client at `address`: refused with
+    TooManyLookups (429) once the address has missed too many tokens, even a right one, so
+    that a guesser cannot tell a hit while paused; a NotFound counts one miss."""
+    limit = settings.BOOKWITHME_TOKEN_LOOKUP_LIMIT
+    key = f"lookup:{address}"
+    if limit and throttle.spent(key) >= limit:
+        raise TooManyLookups()
+    try:
+        return find()
+    except NotFound:
+        if limit:
+            throttle.spend(key, LOOKUP_WINDOW_SECONDS)
+        raise
+
+
+def link_for(token: str, *, address: str, allow_spent: bool = False) -> Link:
+    """The live link for a token: revoked or unknown is 404, expired or spent is 410; 429
+    for an address that missed too many tokens (`by_token`).
 
     `allow_spent` lets a spent single-use link through, for `book` to decide (it accepts only
     an idempotent repeat of the booking that spent it).
     """
+    return by_token(lambda: _link(token, allow_spent), address)
+
+
+def _link(token: str, allow_spent: bool) -> Link:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise NotFound()
     link = (
@@ -151,8 +188,13 @@ def link_for(token: str, *, allow_spent: bool = False) -> Link:
     return link
 
 
-def booking_for(manage_token: str) -> Booking:
-    """The booking a manage token opens; works whatever the page's state, so no one is stranded."""
+def booking_for(manage_token: str, *, address: str) -> Booking:
+    """The booking a manage token opens; works whatever the page's state, so no one is stranded.
+    429 for an address that missed too many tokens (`by_token`)."""
+    return by_token(lambda: _booking(manage_token), address)
+
+
+def _booking(manage_token: str) -> Booking:
     if not manage_token or len(manage_token) > MAX_TOKEN_LENGTH:
         raise NotFound()
     booking = (
@@ -163,3 +205,16 @@ def booking_for(manage_token: str) -> Booking:
     if booking is None:
         raise NotFound()
     return booking
+
+
+def feed_owner(token: str, *, address: str):
+    """The person whose bookings feed `token` opens: NotFound for a wrong, rotated or
+    switched-off token, 429 for an address that missed too many tokens (`by_token`)."""
+
+    def find():
+        person = bookings_feed_owner(token)
+        if person is None:
+            raise NotFound()
+        return person
+
+    return by_token(find, address)

@@ -91,7 +91,7 @@ class BookingAdmin(OrgScopedAdmin):
         "manage_token_hash",
         "idempotency_key_hash",
         "idempotency_fingerprint",
-        "idempotency_sealed_token",
+        "manage_token_encrypted",
     )
     list_display = ("meeting_type", "owner", "start", "status", "attendee")
     list_filter = ("status",)

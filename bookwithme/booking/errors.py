@@ -51,3 +51,10 @@ class LinkUsed(BookingError):
 class BookingCancelled(BookingError):
     code, status = "booking_cancelled", 409
     default_message = _("This booking is cancelled.")
+
+
+class TooManyLookups(BookingError):
+    """An address that tried too many unknown tokens lately (`access.by_token`)."""
+
+    code, status = "rate_limited", 429
+    default_message = _("Too many unknown links from this address. Try again in a few minutes.")

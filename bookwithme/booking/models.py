@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookwithme import slots
 from bookwithme.directory.models import validate_one_line, validate_text
-from bookwithme.tokens import unseal
+from bookwithme.tokens import SecretUnreadable, decrypt
 
 DEFAULT_WEEKLY = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 LINK_DEFAULT_DAYS = 90
@@ -381,9 +381,10 @@ class Booking(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
     )
     manage_token_hash = models.CharField(max_length=64, unique=True)
-    # The manage token sealed under the secret key, for the emails sent later by tasks to carry
-    # the attendee's manage link; a leaked database alone cannot open it.
-    manage_token_sealed = models.CharField(max_length=200, blank=True)
+    # The manage token encrypted under the secret key (tokens.encrypt), kept once: for the
+    # emails sent later by tasks, and for a repeat of the booking's Idempotency-Key. A leaked
+    # database alone cannot open it.
+    manage_token_encrypted = models.CharField(max_length=200, blank=True)
     cancel_reason = models.TextField(_("reason"), max_length=2000, blank=True)
     cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -395,7 +396,6 @@ class Booking(models.Model):
     )
     idempotency_key_hash = models.CharField(max_length=64, blank=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
-    idempotency_sealed_token = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -443,10 +443,14 @@ class Booking(models.Model):
         return [(labels.get(qid, qid), str(self.answers[qid])) for qid in ordered]
 
     def manage_token(self) -> str:
-        """The attendee's manage token in clear (for their emails); "" when not kept."""
-        if not self.manage_token_sealed:
+        """The attendee's manage token in clear; "" when not kept, or when the secret key
+        changed since (then no email can carry the link, but the attendee's first one works)."""
+        if not self.manage_token_encrypted:
             return ""
-        return unseal(self.manage_token_sealed, purpose="manage", key=self.uid)
+        try:
+            return decrypt(self.manage_token_encrypted, purpose="manage")
+        except SecretUnreadable:
+            return ""
 
 
 class BookingsFeed(models.Model):

@@ -2,7 +2,8 @@
 
 The database has the last word on overlaps (an exclusion constraint on PostgreSQL, triggers
 under IMMEDIATE transactions on SQLite); a refused write becomes `SlotUnavailable`, never an
-error page. Side effects are not made here: booking's signals go out after the commit.
+error page. Side effects are not made here: `booking_changing` goes out inside the transaction
+(notify writes its outbox there), the other signals after the commit (booking/signals.py).
 """
 
 import hashlib
@@ -42,7 +43,7 @@ from bookwithme.directory.models import (
     CONTROL_CHARS_BUT_LINES,
     available_time_zones,
 )
-from bookwithme.tokens import hash_token, new_token, seal, unseal
+from bookwithme.tokens import encrypt, hash_token, new_token
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{3,40}$")
 LANGUAGES = ("en", "fr")
@@ -191,7 +192,7 @@ def book(
         with transaction.atomic():
             _lock_owner(meeting_type.owner_id)
             if key_hash:
-                replay = _replay(meeting_type, key_hash, fingerprint, idempotency_key)
+                replay = _replay(meeting_type, key_hash, fingerprint)
                 if replay:
                     return replay
             if link is not None:
@@ -222,20 +223,16 @@ def book(
                 notes=attendee.notes,
                 answers=attendee.answers or {},
                 manage_token_hash=token_hash,
-                manage_token_sealed=seal(token, purpose="manage", key=uid),
+                manage_token_encrypted=encrypt(token, purpose="manage"),
                 meeting_url=meeting_url_for(meeting_type),
                 link=link,
                 idempotency_key_hash=key_hash,
                 idempotency_fingerprint=fingerprint,
-                idempotency_sealed_token=(
-                    seal(token, purpose="idempotency", key=idempotency_key)
-                    if idempotency_key
-                    else ""
-                ),
                 created_at=now,
             )
             with transaction.atomic():
                 booking.save()
+            signals.booking_changing.send(sender=Booking, booking=booking, change=signals.CONFIRMED)
             transaction.on_commit(
                 lambda: signals.booking_confirmed.send(sender=Booking, booking=booking)
             )
@@ -244,13 +241,13 @@ def book(
         # Another request won the race between our check and our write: the database refused
         # the overlap, or the same Idempotency-Key landed first.
         if key_hash:
-            replay = _replay(meeting_type, key_hash, fingerprint, idempotency_key)
+            replay = _replay(meeting_type, key_hash, fingerprint)
             if replay:
                 return replay
         raise SlotUnavailable() from None
 
 
-def _replay(meeting_type, key_hash, fingerprint, idempotency_key) -> BookResult | None:
+def _replay(meeting_type, key_hash, fingerprint) -> BookResult | None:
     previous = Booking.objects.filter(
         meeting_type=meeting_type, idempotency_key_hash=key_hash
     ).first()
@@ -261,8 +258,8 @@ def _replay(meeting_type, key_hash, fingerprint, idempotency_key) -> BookResult 
             _("This Idempotency-Key was already used for a different booking request."),
             fields={"Idempotency-Key": [_("Already used with a different request.")]},
         )
-    token = unseal(previous.idempotency_sealed_token, purpose="idempotency", key=idempotency_key)
-    return BookResult(previous, token, replayed=True)
+    # The same key and request: the same answer, manage token included.
+    return BookResult(previous, previous.manage_token(), replayed=True)
 
 
 def reschedule(booking: Booking, start: datetime, *, now: datetime | None = None) -> Booking:
@@ -291,6 +288,12 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime | None = None
             current.sequence += 1
             with transaction.atomic():
                 current.save()
+            signals.booking_changing.send(
+                sender=Booking,
+                booking=current,
+                change=signals.RESCHEDULED,
+                previous_start=previous_start,
+            )
             transaction.on_commit(
                 lambda: signals.booking_rescheduled.send(
                     sender=Booking, booking=current, previous_start=previous_start
@@ -318,6 +321,7 @@ def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None 
         current.cancelled_at = now or timezone.now()
         current.sequence += 1
         current.save()
+        signals.booking_changing.send(sender=Booking, booking=current, change=signals.CANCELLED)
         transaction.on_commit(
             lambda: signals.booking_cancelled.send(sender=Booking, booking=current)
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bookwithme import outbound
 from bookwithme.calendars import dav, icsfeed, sync, tasks
 from bookwithme.calendars.dav import FoundCalendar
 from bookwithme.calendars.errors import InputError
@@ -99,7 +100,10 @@ def connect_caldav(
     _check_room(owner)
     client = dav.open_client(url, username, password, timeout=dav.CHECK_TIMEOUT)
     try:
-        found = dav.discover(client)
+        # Each request within CHECK_TIMEOUT, and all of them within CHECK_TOTAL: a server
+        # cannot keep the organizer (and a web worker) waiting a request at a time.
+        with outbound.deadline(dav.CHECK_TOTAL):
+            found = dav.discover(client)
     except RemoteError as e:
         raise ConnectError({e.field: [e.message]}) from None
     finally:

@@ -1,9 +1,11 @@
 """CalDAV servers, through the `caldav` package: finding a principal's calendars, reading a
 calendar's tag, listing its events' etags in a span, fetching events.
 
-Every request has a timeout, and every failure leaves as a `remote.Unreachable` (try again
-later) or a `remote.Refused` (stop and tell the owner). The write-back of bookings opens its
-client with `client_for(connection)` and writes with `put_event` and `delete_event`.
+Every request goes through the fenced client (`bookwithme.outbound`, swapped in for the
+client's own niquests session): checked addresses, a deadline on each whole exchange, a size
+cap. Every failure leaves as a `remote.Unreachable` (try again later) or a `remote.Refused`
+(stop and tell the owner). The write-back of bookings opens its client with
+`client_for(connection)` and writes with `put_event` and `delete_event`.
 """
 
 import contextlib
@@ -19,13 +21,16 @@ from caldav.lib import error as dav_error
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from bookwithme.calendars.remote import Refused, RemoteError, Unreachable, network_reason
+from bookwithme import outbound
+from bookwithme.calendars.remote import Refused, RemoteError, Unreachable, from_outbound
 from bookwithme.tokens import SecretUnreadable
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT = 30  # seconds to wait for each answer during a sync
+TIMEOUT = 30  # seconds for each whole exchange (request, answer, redirects) during a sync
 CHECK_TIMEOUT = 10  # ... while an organizer waits for "test connection"
+CHECK_TOTAL = 20  # seconds for all of that test's requests: below gunicorn's 30 s worker timeout
+MAX_BYTES = 50 * 1024 * 1024  # one answer: a batch of up to FETCH_BATCH events, attachments too
 FETCH_BATCH = 200  # events per calendar-multiget
 
 DAV, CALDAV, CS = "DAV:", "urn:ietf:params:xml:ns:caldav", "http://calendarserver.org/ns/"
@@ -52,8 +57,11 @@ def open_client(
     auth_scheme: str = "",
     timeout: float = TIMEOUT,
 ) -> caldav.DAVClient:
-    """A client for a server; with no `auth_scheme` the server's challenge chooses one."""
-    return caldav.DAVClient(
+    """A client for a server; with no `auth_scheme` the server's challenge chooses one.
+
+    Its requests go through the fenced session (`outbound`); caldav makes none before this.
+    """
+    client = caldav.DAVClient(
         url=url,
         username=username or None,
         password=password if username else None,
@@ -61,6 +69,9 @@ def open_client(
         timeout=timeout,
         enable_rfc6764=False,  # the address is given; no DNS discovery from a request
     )
+    client.session.close()
+    client.session = outbound.session(max_bytes=MAX_BYTES)
+    return client
 
 
 def client_for(connection, *, timeout: float = TIMEOUT) -> caldav.DAVClient:
@@ -98,12 +109,14 @@ def auth_scheme_of(client: caldav.DAVClient) -> str:
 
 
 @contextlib.contextmanager
-def _translated(timeout: float) -> Iterator[None]:
+def _translated() -> Iterator[None]:
     """caldav's and the network's exceptions, as `RemoteError`s."""
     try:
         yield
     except RemoteError:
         raise
+    except outbound.OutboundError as e:
+        raise from_outbound(e) from None
     except dav_error.AuthorizationError as e:
         if e.status == 403:
             raise Refused(
@@ -118,8 +131,8 @@ def _translated(timeout: float) -> Iterator[None]:
         raise Unreachable(_("The server asked to slow down.")) from None
     except dav_error.DAVError:
         raise Refused(_("No CalDAV server answers at this address.")) from None
-    except OSError as e:  # the HTTP library's connection errors and timeouts are OSErrors
-        raise Unreachable(network_reason(e, timeout)) from None
+    except OSError:  # the fenced session says OutboundError; anything else on the way too
+        raise Unreachable(_("The server could not be reached.")) from None
     except etree.XMLSyntaxError:
         raise Unreachable(_("The server's answer is not valid XML.")) from None
 
@@ -129,7 +142,7 @@ def discover(client: caldav.DAVClient) -> list[FoundCalendar]:
     calendar address all lead there)."""
     found = []
     try:
-        with _translated(client.timeout or TIMEOUT):
+        with _translated():
             for calendar in client.principal().calendars():
                 url = str(calendar.url)
                 name = str(calendar.get_display_name() or "") or _name(url)
@@ -167,7 +180,7 @@ def href_key(href: str) -> str:
     return unquote(urlsplit(href.strip()).path)
 
 
-def _check(response, timeout: float, what: str) -> etree._Element:
+def _check(response, what: str) -> etree._Element:
     status = response.status
     if status == 207:
         if response.tree is None:
@@ -203,12 +216,12 @@ def _name(calendar_url: str) -> str:
     return unquote(urlsplit(calendar_url).path.rstrip("/").rsplit("/", 1)[-1]) or "/"
 
 
-def _propfind_one(client, url: str, prop: etree._Element, timeout: float) -> str:
+def _propfind_one(client, url: str, prop: etree._Element) -> str:
     body = etree.Element(f"{{{DAV}}}propfind", nsmap={"d": DAV, "cs": CS})
     etree.SubElement(body, f"{{{DAV}}}prop").append(prop)
-    with _translated(timeout):
+    with _translated():
         response = client.propfind(url, etree.tostring(body).decode(), depth=0)
-    for _href, props in _responses(_check(response, timeout, _name(url))):
+    for _href, props in _responses(_check(response, _name(url))):
         value = props.get(prop.tag)
         if value is not None and (value.text or "").strip():
             return value.text.strip()
@@ -218,18 +231,17 @@ def _propfind_one(client, url: str, prop: etree._Element, timeout: float) -> str
 def collection_tag(client: caldav.DAVClient, url: str) -> str:
     """The calendar's tag (getctag, else its sync-token): it changes whenever an event does.
     Empty when the server has neither; then every sync lists the etags."""
-    timeout = client.timeout or TIMEOUT
-    tag = _propfind_one(client, url, etree.Element(f"{{{CS}}}getctag"), timeout)
-    return tag or _propfind_one(client, url, etree.Element(f"{{{DAV}}}sync-token"), timeout)
+    tag = _propfind_one(client, url, etree.Element(f"{{{CS}}}getctag"))
+    return tag or _propfind_one(client, url, etree.Element(f"{{{DAV}}}sync-token"))
 
 
 def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _etags(response, url: str, timeout: float) -> dict[str, tuple[str, str]]:
+def _etags(response, url: str) -> dict[str, tuple[str, str]]:
     found = {}
-    for href, props in _responses(_check(response, timeout, _name(url))):
+    for href, props in _responses(_check(response, _name(url))):
         etag = props.get(f"{{{DAV}}}getetag")
         key = href_key(href)
         if etag is not None and key.rstrip("/") != href_key(url).rstrip("/"):
@@ -253,23 +265,21 @@ def etags_between(
     )
     event = etree.SubElement(calendar, f"{{{CALDAV}}}comp-filter", name="VEVENT")
     etree.SubElement(event, f"{{{CALDAV}}}time-range", start=_utc(start), end=_utc(end))
-    timeout = client.timeout or TIMEOUT
-    with _translated(timeout):
+    with _translated():
         response = client.report(url, etree.tostring(query).decode(), depth=1)
     try:
-        return _etags(response, url, timeout)
+        return _etags(response, url)
     except ServerFailed:
         body = etree.Element(f"{{{DAV}}}propfind", nsmap={"d": DAV})
         etree.SubElement(etree.SubElement(body, f"{{{DAV}}}prop"), f"{{{DAV}}}getetag")
-        with _translated(timeout):
+        with _translated():
             response = client.propfind(url, etree.tostring(body).decode(), depth=1)
-        return _etags(response, url, timeout)
+        return _etags(response, url)
 
 
 def fetch(client: caldav.DAVClient, url: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:
     """{href key: (etag, iCalendar text)} of the asked events, by calendar-multiget REPORTs.
     An event deleted in the meantime is simply missing."""
-    timeout = client.timeout or TIMEOUT
     found: dict[str, tuple[str, str]] = {}
     for i in range(0, len(hrefs), FETCH_BATCH):
         query = etree.Element(f"{{{CALDAV}}}calendar-multiget", nsmap={"d": DAV, "c": CALDAV})
@@ -278,9 +288,9 @@ def fetch(client: caldav.DAVClient, url: str, hrefs: list[str]) -> dict[str, tup
         etree.SubElement(prop, f"{{{CALDAV}}}calendar-data")
         for href in hrefs[i : i + FETCH_BATCH]:
             etree.SubElement(query, f"{{{DAV}}}href").text = href
-        with _translated(timeout):
+        with _translated():
             response = client.report(url, etree.tostring(query).decode(), depth=1)
-        for href, props in _responses(_check(response, timeout, _name(url))):
+        for href, props in _responses(_check(response, _name(url))):
             data = props.get(f"{{{CALDAV}}}calendar-data")
             etag = props.get(f"{{{DAV}}}getetag")
             if data is not None and data.text:
@@ -331,9 +341,9 @@ def _write_refusal(status: int, preconditions: list[str], what: str) -> RemoteEr
 
 
 @contextlib.contextmanager
-def _writing(timeout: float, what: str) -> Iterator[None]:
+def _writing(what: str) -> Iterator[None]:
     """Like `_translated`, but a refusal may carry a CalDAV precondition that says why."""
-    with _translated(timeout):
+    with _translated():
         try:
             yield
         except dav_error.DAVError as e:  # caldav raises for 401 and 403 itself
@@ -350,10 +360,9 @@ def _preconditions(response) -> list[str]:
 def put_event(client: caldav.DAVClient, url: str, ics: bytes) -> str:
     """Write the calendar object `ics` at `url`, creating or replacing it; its new etag (empty
     when the server gives none)."""
-    timeout = client.timeout or TIMEOUT
     what = _name(url.rsplit("/", 1)[0])
     headers = {"Content-Type": "text/calendar; charset=utf-8"}
-    with _writing(timeout, what):
+    with _writing(what):
         response = client.put(url, ics.decode(), headers)
     if response.status not in (200, 201, 204):
         raise _write_refusal(response.status, _preconditions(response), what)
@@ -362,9 +371,8 @@ def put_event(client: caldav.DAVClient, url: str, ics: bytes) -> str:
 
 def delete_event(client: caldav.DAVClient, url: str) -> None:
     """Remove the resource at `url`; one already gone counts as removed."""
-    timeout = client.timeout or TIMEOUT
     what = _name(url.rsplit("/", 1)[0])
-    with _writing(timeout, what):
+    with _writing(what):
         response = client.delete(url)
     if response.status in (200, 202, 204, 404, 410):
         return
@@ -383,9 +391,8 @@ def find_uid(client: caldav.DAVClient, calendar_url: str, uid: str) -> str:
     prop = etree.SubElement(event, f"{{{CALDAV}}}prop-filter", name="UID")
     match = etree.SubElement(prop, f"{{{CALDAV}}}text-match", collation="i;octet")
     match.text = uid
-    timeout = client.timeout or TIMEOUT
-    with _translated(timeout):
+    with _translated():
         response = client.report(calendar_url, etree.tostring(query).decode(), depth=1)
-    for href, _etag in _etags(response, calendar_url, timeout).values():
+    for href, _etag in _etags(response, calendar_url).values():
         return urljoin(calendar_url, href)
     return ""

@@ -134,8 +134,11 @@ class _Document:
             return local.astimezone(UTC), self.owner_tz
         if tzid:
             zone = self.zone(str(tzid))
-            if tzid in self.unmatched and value.tzinfo is not None:
-                return value.astimezone(UTC), zone
+            if tzid in self.unmatched:
+                # This document's own definition: icalendar keeps the first definition of a
+                # TZID process-wide, and another calendar's "Customized Time Zone" may differ.
+                local = value.replace(tzinfo=self.definitions[str(tzid)])
+                return local.astimezone(UTC), zone
             return value.replace(tzinfo=zone).astimezone(UTC), zone
         if value.tzinfo is None:  # floating
             return value.replace(tzinfo=self.floating).astimezone(UTC), self.floating

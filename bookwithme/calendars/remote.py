@@ -4,10 +4,9 @@ The CalDAV client (`dav`) and the feed fetcher (`icsfeed`) raise these and nothi
 a message fit for the owner and for logs: it never holds a password or a feed's address.
 """
 
-import socket
-import ssl
-
 from django.utils.translation import gettext as _
+
+from bookwithme import outbound
 
 
 class RemoteError(Exception):
@@ -34,24 +33,19 @@ class Refused(RemoteError):
     retryable = False
 
 
-def network_reason(error: BaseException, timeout: float) -> str:
-    """What went wrong on the way to a server, in a sentence for the owner."""
-    causes = []
-    e: BaseException | None = error
-    while e is not None and len(causes) < 10:
-        causes.append(e)
-        e = e.__cause__ or e.__context__ or getattr(e, "reason", None)
-        if not isinstance(e, BaseException):
-            e = None
-    text = " ".join(str(c) for c in causes).lower()
-    if any(isinstance(c, (TimeoutError, socket.timeout)) for c in causes) or "timed out" in text:
-        return _("The server did not answer within %(seconds)s seconds.") % {
-            "seconds": f"{timeout:g}"
-        }
-    if any(isinstance(c, socket.gaierror) for c in causes) or "name or service" in text:
-        return _("The server's name could not be found.")
-    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
-        return _("The server refused the connection: is the address right and the server up?")
-    if any(isinstance(c, ssl.SSLError) for c in causes) or "certificate" in text:
-        return _("The server's TLS certificate could not be verified.")
-    return _("The server could not be reached.")
+def from_outbound(error: outbound.OutboundError) -> RemoteError:
+    """What the owner is told when the fenced client got no answer (`bookwithme.outbound`).
+
+    Every way of not reaching a server (no such name, refused, reset, timed out, TLS, not
+    HTTP, an address the server does not fetch from) is the same sentence: the owner learns
+    that it failed, and nobody learns through it which addresses and ports answer. The real
+    reason is in the server's log. A forbidden address or an oversize answer is a refusal:
+    asking again would only repeat it.
+    """
+    if isinstance(error, outbound.TooLarge):
+        return Refused(
+            _("The server's answer is larger than %(size)s MB.")
+            % {"size": round(error.max_bytes / 1024 / 1024, 1)}
+        )
+    message = _("The server could not be reached.")
+    return Refused(message) if isinstance(error, outbound.Forbidden) else Unreachable(message)

@@ -1,4 +1,5 @@
-"""The sync tasks and their schedule.
+"""The sync tasks and their schedule, on the `calendars` queue (a slow calendar server holds
+up only that queue's worker, never mail).
 
 Every connection has one periodic chain: a `sync_connection(id, periodic=True)` task due at
 the connection's `next_sync_at`. A periodic run first takes its turn with a conditional
@@ -73,7 +74,7 @@ def _reschedule(connection_id: int, outcome: sync.Outcome) -> None:
                 _enqueue_periodic(connection_id, due)
 
 
-@task()
+@task(queue_name="calendars")
 def sync_connection(connection_id: int, periodic: bool = False) -> None:
     """Read one connection's calendars now; `periodic` runs are the connection's chain."""
     if periodic and not _take_turn(connection_id):

@@ -60,10 +60,29 @@ def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+# Files in the system's zone folder that zoneinfo lists but that are no IANA zone: `localtime`
+# is the server's own zone under a name that means something else on every machine,
+# `posixrules` a compiler default, `Factory` a placeholder that shows "-00".
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+def _iana_names() -> frozenset[str] | None:
+    """The zone names the tzdata package lists (an IANA release), when it is installed."""
+    try:
+        from importlib import resources
+
+        return frozenset(resources.files("tzdata").joinpath("zones").read_text().split())
+    except (ImportError, OSError):
+        return None
+
+
 def available_time_zones() -> frozenset[str]:
+    """Every IANA zone name this machine can load: what a time zone is checked against."""
     global _zones
     if _zones is None:
-        _zones = frozenset(zoneinfo.available_timezones())
+        zones = frozenset(zoneinfo.available_timezones())
+        iana = _iana_names()
+        _zones = (zones & iana if iana else zones) - NOT_ZONES
     return _zones
 
 

@@ -1,5 +1,6 @@
 """The outbox and the bookings written into calendars, in the admin: each with its state and
-attempts, read-only."""
+attempts, read-only. What finally failed is filtered by state, with its last error; a message's
+Message-ID is the same on every attempt, so a rare duplicate can be matched to its row."""
 
 from django.contrib import admin
 
@@ -23,7 +24,7 @@ class OutboxMessageAdmin(OrgScopedAdmin):
         "last_error",
     )
     list_filter = ("state", "kind", "recipient")
-    search_fields = ("to_email", "subject")
+    search_fields = ("to_email", "subject", "message_id")
     date_hierarchy = "created_at"
     fields = (
         "booking",
@@ -32,12 +33,14 @@ class OutboxMessageAdmin(OrgScopedAdmin):
         "sequence",
         "to_email",
         "subject",
+        "message_id",
         "state",
         "attempts",
         "last_error",
         "created_at",
         "due_at",
         "next_attempt_at",
+        "leased_until",
         "sent_at",
     )
     list_select_related = ("booking",)
@@ -73,6 +76,7 @@ class CalendarCopyAdmin(OrgScopedAdmin):
         "created_at",
         "pending_since",
         "next_attempt_at",
+        "leased_until",
         "done_at",
     )
     list_select_related = ("booking", "connection")

@@ -1,20 +1,32 @@
 """What a booking sets off, each with its state, so that nothing is lost.
 
-The outbox: a message row is made once per (booking, kind, recipient, sequence), so a repeated
-signal or task never mails twice; `tasks.deliver` sends it, retrying with backoff while SMTP is
+The outbox: a message row is made once per (booking, kind, recipient, sequence), in the
+booking's own transaction, so a repeated signal or task never mails twice and a committed
+change never lacks its messages; `tasks.deliver` sends it, retrying with backoff while SMTP is
 down. The booking's copies in connected calendars: one row per (booking, calendar), which
-`writeback.write_copy` keeps in step with the booking, retrying while the server is down.
+`writeback.write_copy` keeps in step with the booking, retrying while the server is down. Both
+are `leases.Leased` rows, claimed, retried and resumed the same way (notify/leases.py).
 """
 
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme.booking.models import Booking
 from bookwithme.calendars.models import Connection
+from bookwithme.notify.leases import Leased
 
 
-class OutboxMessage(models.Model):
+def new_message_id() -> str:
+    """A Message-ID for an outbox row, made once and sent on every attempt."""
+    return make_msgid(domain=urlsplit(settings.BOOKWITHME_BASE_URL).hostname or "localhost")
+
+
+class OutboxMessage(Leased):
     class Kind(models.TextChoices):
         CONFIRMED = "confirmed", _("Booking confirmed")
         RESCHEDULED = "rescheduled", _("Booking rescheduled")
@@ -41,15 +53,15 @@ class OutboxMessage(models.Model):
     state = models.CharField(
         _("state"), max_length=8, choices=State.choices, default=State.PENDING, db_index=True
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # The same on every attempt: should a message go twice (its worker died between the
+    # server's "250 OK" and recording it), mail clients and people see one message.
+    message_id = models.CharField("Message-ID", max_length=250, default=new_message_id)
     # For a rescheduled message: the time it moved from. For a reminder: when it is due and
     # the start it reminds of (a moved or cancelled booking voids it at send time).
     previous_start = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     for_start = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
@@ -66,7 +78,7 @@ class OutboxMessage(models.Model):
         return f"{self.get_kind_display()} to {self.to_email} ({self.get_state_display()})"
 
 
-class CalendarCopy(models.Model):
+class CalendarCopy(Leased):
     """A booking's copy in one of its owner's CalDAV calendars (a connection's `write_to`).
 
     One row per booking and connection says which version of the booking the calendar should
@@ -98,15 +110,10 @@ class CalendarCopy(models.Model):
     )
     href = models.CharField(_("address in the calendar"), max_length=2000, blank=True)
     etag = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # When the current change was asked for: retries stop RETRY_FOR after it.
     pending_since = models.DateTimeField(_("pending since"), default=timezone.now)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     done_at = models.DateTimeField(_("written"), null=True, blank=True)
-    # A write in progress holds this lease, so that two never write one copy at once.
-    writing_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("booking in a connected calendar")

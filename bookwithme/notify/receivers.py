@@ -1,8 +1,11 @@
 """What a booking sets off: messages to both sides, the attendee's reminder, a fresh read of
 the owner's calendars and the booking's copy in the calendar bookings are written into.
 
-Booking's signals arrive after its transaction committed; here the outbox rows are made (once
-per booking, kind, recipient and sequence) and their delivery enqueued after this commit too.
+`booking_changing` arrives inside the booking's transaction: here the outbox rows are made
+(once per booking, kind, recipient and sequence) and the calendar copies marked pending, in
+that transaction (a transactional outbox: the rows commit or roll back with the change), and
+their tasks enqueued after the commit. Should the process die between the commit and the
+enqueue, a worker's sweep finds the rows and enqueues them (notify/leases.py).
 """
 
 from datetime import timedelta
@@ -32,6 +35,7 @@ def _queue(booking, kind, recipient, *, when=None, **fields) -> None:
                 sequence=booking.sequence,
                 to_email=to,
                 due_at=when,
+                next_attempt_at=when or timezone.now(),
                 **fields,
             )
             transaction.on_commit(lambda: schedule(message, when))
@@ -41,7 +45,7 @@ def _queue(booking, kind, recipient, *, when=None, **fields) -> None:
 
 def _void_reminders(booking) -> None:
     OutboxMessage.objects.filter(booking=booking, kind=Kind.REMINDER, state=State.PENDING).update(
-        state=State.VOID
+        state=State.VOID, next_attempt_at=None
     )
 
 
@@ -55,39 +59,45 @@ def _remind(booking) -> None:
     _queue(booking, Kind.REMINDER, Recipient.ATTENDEE, when=due, for_start=booking.start)
 
 
-@receiver(signals.booking_confirmed, dispatch_uid="notify-confirmed")
-def on_confirmed(sender, booking, **kwargs):
+def _confirmed(booking, **kwargs) -> None:
     _queue(booking, Kind.CONFIRMED, Recipient.ATTENDEE)
     _queue(booking, Kind.CONFIRMED, Recipient.ORGANIZER)
     _remind(booking)
 
 
-@receiver(signals.booking_rescheduled, dispatch_uid="notify-rescheduled")
-def on_rescheduled(sender, booking, previous_start, **kwargs):
+def _rescheduled(booking, previous_start, **kwargs) -> None:
     _void_reminders(booking)
     _queue(booking, Kind.RESCHEDULED, Recipient.ATTENDEE, previous_start=previous_start)
     _queue(booking, Kind.RESCHEDULED, Recipient.ORGANIZER, previous_start=previous_start)
     _remind(booking)
 
 
-@receiver(signals.booking_cancelled, dispatch_uid="notify-cancelled")
-def on_cancelled(sender, booking, **kwargs):
+def _cancelled(booking, **kwargs) -> None:
     _void_reminders(booking)
     _queue(booking, Kind.CANCELLED, Recipient.ATTENDEE)
     _queue(booking, Kind.CANCELLED, Recipient.ORGANIZER)
 
 
-@receiver(signals.booking_confirmed, dispatch_uid="calendars-sync-confirmed")
-@receiver(signals.booking_rescheduled, dispatch_uid="calendars-sync-rescheduled")
-@receiver(signals.booking_cancelled, dispatch_uid="calendars-sync-cancelled")
+MESSAGES = {
+    signals.CONFIRMED: _confirmed,
+    signals.RESCHEDULED: _rescheduled,
+    signals.CANCELLED: _cancelled,
+}
+
+
+@receiver(signals.booking_changing, dispatch_uid="notify-outbox")
+def write_outbox(sender, booking, change, **kwargs):
+    """The change's messages, in its own transaction."""
+    MESSAGES[change](booking, **kwargs)
+
+
+@receiver(signals.booking_changing, dispatch_uid="calendars-sync")
 def sync_calendars(sender, booking, **kwargs):
     """Read the owner's connected calendars again right after a booking changes."""
     sync_owner(booking.owner_id)
 
 
-@receiver(signals.booking_confirmed, dispatch_uid="writeback-confirmed")
-@receiver(signals.booking_rescheduled, dispatch_uid="writeback-rescheduled")
-@receiver(signals.booking_cancelled, dispatch_uid="writeback-cancelled")
+@receiver(signals.booking_changing, dispatch_uid="writeback")
 def write_back(sender, booking, **kwargs):
     """Put the booking as it now is into the owner's calendar that bookings go into."""
     writeback.want(booking)

@@ -1,34 +1,32 @@
-"""Sending the outbox, as tasks. A request never talks to SMTP; a worker does, here.
+"""Sending the outbox, as tasks on the `mail` queue. A request never talks to SMTP; a worker
+does, here.
 
-`deliver` claims a pending message (a conditional UPDATE, so two runs never both send it),
-sends it with no transaction open, and records the outcome. When SMTP is down or refuses, the
-message goes back to pending and a retry is scheduled with backoff (1 minute, doubling, at
-most an hour apart) until RETRY_FOR has passed since the message was made; then it is marked
-failed, for the outbox in the admin to show.
+`deliver` claims a due message with a lease (notify/leases.py: a conditional UPDATE, so two
+runs never both send it), sends it with no transaction open, with the Message-ID kept on its
+row, and records the outcome. When SMTP is down or refuses, the message goes back to pending
+and a retry is scheduled with backoff (1 minute, doubling, at most an hour apart) until
+RETRY_FOR has passed since the message was made; then it is marked failed, for the outbox in
+the admin to show. A message whose worker died while sending stays `sending` until its lease
+runs out; then a worker's sweep (`resume`) has it sent again, with the same Message-ID.
 """
 
 import logging
 import smtplib
 from datetime import timedelta
 
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from bookwithme.booking import addresses
+from bookwithme.notify import leases
 from bookwithme.notify.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-RETRY_FOR = timedelta(hours=24)
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_WAIT = timedelta(hours=1)
+# An SMTP exchange is a few commands of at most 20 seconds each (environ.mailers' timeout).
+LEASE = timedelta(minutes=5)
 
 Kind, Recipient, State = OutboxMessage.Kind, OutboxMessage.Recipient, OutboxMessage.State
-
-
-def backoff(attempts: int) -> timedelta:
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
 def manage_url(booking) -> str:
@@ -65,57 +63,64 @@ def _stale_reminder(message: OutboxMessage) -> bool:
 
 def schedule(message: OutboxMessage, when=None) -> None:
     """Enqueue the delivery of a message (at `when`, else as soon as a worker is free)."""
-    job = deliver.using(run_after=when) if when else deliver
-    job.enqueue(message.pk)
+    OUTBOX.enqueue(message.pk, when)
 
 
-@task()
+def resume(*, only_overdue: bool = False) -> int:
+    """Enqueue the delivery of every message a worker should take up (notify/leases.py)."""
+    count = OUTBOX.resume(only_overdue=only_overdue)
+    if count:
+        logger.info("queued %s outbox messages again", count)
+    return count
+
+
+@task(queue_name="mail")
 def deliver(message_id: int) -> None:
-    claimed = OutboxMessage.objects.filter(pk=message_id, state=State.PENDING).update(
-        state=State.SENDING
-    )
-    if not claimed:
-        return  # already sent, failed, voided, or being sent by another run
+    lease = OUTBOX.claim(message_id, timezone.now())
+    if lease is None:
+        return  # sent, failed, voided, not due yet, or being sent by another run
     message = OutboxMessage.objects.select_related("booking__meeting_type", "booking__owner").get(
         pk=message_id
     )
     if _stale_reminder(message):
-        OutboxMessage.objects.filter(pk=message_id).update(state=State.VOID)
+        OUTBOX.settle(message_id, State.VOID)
         return
-    email = build(message)
     try:
+        email = build(message)
+        email.extra_headers["Message-ID"] = message.message_id
         email.send()
     except (smtplib.SMTPException, OSError) as e:
-        _failed_attempt(message, e)
+        # The error's class and text, never the message itself (it holds the manage link).
+        _failed_attempt(message, lease, e, f"{type(e).__name__}: {e}")
         return
-    OutboxMessage.objects.filter(pk=message_id).update(
-        state=State.SENT,
-        attempts=message.attempts + 1,
+    except Exception as e:
+        # A bug, not SMTP: retried and in the end failed like the rest, and the task fails loudly.
+        _failed_attempt(message, lease, e, f"Unexpected error ({type(e).__name__})")
+        raise
+    OUTBOX.settle(
+        message_id,
+        State.SENT,
         sent_at=timezone.now(),
         subject=str(email.subject)[:300],
         last_error="",
     )
 
 
-def _failed_attempt(message: OutboxMessage, error: Exception) -> None:
-    now = timezone.now()
-    attempts = message.attempts + 1
-    # The error's class and text, never the message itself (it holds the manage link).
-    reason = f"{type(error).__name__}: {error}"[:500]
+OUTBOX = leases.Work(OutboxMessage, deliver, lease=LEASE, working=State.SENDING)
+
+
+def _failed_attempt(message: OutboxMessage, lease, error: Exception, reason: str) -> None:
+    reason = reason[:500]
     # A reminder's day of retries starts when it fell due, not when it was planned.
-    if now - (message.due_at or message.created_at) >= RETRY_FOR:
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            state=State.FAILED, attempts=attempts, last_error=reason, next_attempt_at=None
+    since = message.due_at or message.created_at
+    retry_at = leases.next_attempt(message.attempts, since=since, now=timezone.now())
+    if retry_at is None:
+        OUTBOX.settle(message.pk, State.FAILED, last_error=reason)
+        logger.error(
+            "gave up sending outbox message %s after %s attempts", message.pk, message.attempts
         )
-        logger.error("gave up sending outbox message %s after %s attempts", message.pk, attempts)
         return
-    retry_at = now + backoff(attempts)
-    # The retry's task row is written in the same transaction as the message's new state.
-    with transaction.atomic():
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            state=State.PENDING, attempts=attempts, last_error=reason, next_attempt_at=retry_at
-        )
-        schedule(message, retry_at)
+    OUTBOX.retry(message.pk, lease, at=retry_at, reason=reason)
     logger.warning(
         "outbox message %s not sent (%s); retry at %s", message.pk, type(error).__name__, retry_at
     )

@@ -1,8 +1,10 @@
 """Bookings written into the organizer's CalDAV calendar (a connection's `write_to`), as tasks.
 
 After a booking is made, moved or cancelled, `want` marks its copy in each such calendar as
-pending (one `CalendarCopy` row per booking and connection) and enqueues `write_copy` after the
-commit. `write_copy` takes a lease on the row, then writes the booking as it is at that moment:
+pending (one `CalendarCopy` row per booking and connection), in the booking's own transaction,
+and enqueues `write_copy` (on the `calendars` queue) after the commit. `write_copy` takes a
+lease on the row (notify/leases.py, shared with the outbox), then writes the booking as it is
+at that moment:
 a PUT of the whole event (`itip.calendar_object`: the invitation's UID and SEQUENCE, without a
 METHOD) at the copy's address, or a DELETE once the booking is cancelled (a 404 counts as
 done). Whatever order retries and changes come in, the calendar ends with the latest version.
@@ -15,7 +17,8 @@ A server that is down or slow (`Unreachable`) is tried again with backoff (1 min
 at most an hour apart) for 24 hours after the change, then the copy is failed; a refusal
 (`Refused`: wrong password, no such calendar, no right to write) fails it at once. A failed
 copy says why on the row and on the connection (`write_error`); the next change of the
-booking tries again. The booking itself never waits for any of this and is never undone.
+booking tries again. The booking itself never waits for any of this and is never undone. A
+write whose worker died is taken up again once its lease has run out (`resume`).
 """
 
 import logging
@@ -32,9 +35,8 @@ from bookwithme.booking.models import Booking
 from bookwithme.calendars import dav
 from bookwithme.calendars.models import Connection
 from bookwithme.calendars.remote import RemoteError, Unreachable
-from bookwithme.notify import itip
+from bookwithme.notify import itip, leases
 from bookwithme.notify.models import CalendarCopy
-from bookwithme.notify.tasks import RETRY_FOR, backoff
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ def want(booking) -> None:
 
     Its existing copies become pending again; a confirmed booking also gets a copy in each
     calendar that bookings now go into (a cancelled one needs none where none was written).
+    Called inside the booking's transaction: the copies are pending exactly when it commits.
     """
     now = timezone.now()
     targets = _targets(booking) if booking.is_active else []
@@ -71,7 +74,7 @@ def want(booking) -> None:
             pending_since=now,
             attempts=0,
             last_error="",
-            next_attempt_at=None,
+            next_attempt_at=now,
         )
         if not again and not targets:
             return  # the usual case: no calendar to write into
@@ -82,6 +85,7 @@ def want(booking) -> None:
                     connection_id=connection_id,
                     wanted_sequence=booking.sequence,
                     pending_since=now,
+                    next_attempt_at=now,
                 )
                 for connection_id in targets
             ],
@@ -97,39 +101,23 @@ def want(booking) -> None:
 
 def _enqueue(copy_ids: list[int]) -> None:
     for pk in copy_ids:
-        write_copy.enqueue(pk)
+        COPIES.enqueue(pk)
 
 
-def resume() -> int:
-    """Enqueue every pending copy again (a duplicate ends at once). For the worker's start: a
-    write whose task was lost with a crashed worker is taken up again."""
-    count = 0
-    now = timezone.now()
-    for pk, when in CalendarCopy.objects.filter(state=State.PENDING).values_list(
-        "pk", "next_attempt_at"
-    ):
-        job = write_copy.using(run_after=when) if when and when > now else write_copy
-        job.enqueue(pk)
-        count += 1
+def resume(*, only_overdue: bool = False) -> int:
+    """Enqueue every write a worker should take up (notify/leases.py): for a worker's start,
+    and its periodic sweep. A write whose task was lost with a crashed worker goes again."""
+    count = COPIES.resume(only_overdue=only_overdue)
     if count:
         logger.info("queued %s booking writes into connected calendars", count)
     return count
 
 
-def _take_lease(copy_id: int, now: datetime) -> datetime | None:
-    lease = now + LEASE
-    free = Q(writing_until__isnull=True) | Q(writing_until__lt=now)
-    # A duplicate run before a retry's time ends too: the retry's own task comes then.
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    taken = CalendarCopy.objects.filter(free, due, pk=copy_id, state=State.PENDING)
-    return lease if taken.update(writing_until=lease) else None
-
-
-@task()
+@task(queue_name="calendars")
 def write_copy(copy_id: int) -> None:
     """Bring one copy in step with its booking: PUT it, or DELETE it once cancelled."""
     now = timezone.now()
-    lease = _take_lease(copy_id, now)
+    lease = COPIES.claim(copy_id, now)
     if lease is None:
         return  # done, failed, not due, or being written by another run (which re-checks)
     try:
@@ -146,28 +134,22 @@ def write_copy(copy_id: int) -> None:
         try:
             href, etag = _apply(copy)
         except RemoteError as e:
-            _failed(copy, sequence, e, now)
+            _failed(copy, sequence, lease, e, now)
             return
         except Exception as e:
             # A bug, not the server: say so on the copy, retry later, and fail the task loudly.
             bug = Unreachable(_("Unexpected error (%s).") % type(e).__name__)
-            _failed(copy, sequence, bug, now)
+            _failed(copy, sequence, lease, bug, now)
             raise
-        _settle(
-            copy,
-            sequence,
-            now,
-            href=href,
-            etag=etag,
-            written_sequence=sequence,
-            attempts=copy.attempts + 1,
-            last_error="",
-        )
+        _settle(copy, sequence, now, href=href, etag=etag, written_sequence=sequence, last_error="")
         Connection.objects.filter(pk=copy.connection_id).exclude(write_error="").update(
             write_error=""
         )
     finally:
-        CalendarCopy.objects.filter(pk=copy_id, writing_until=lease).update(writing_until=None)
+        COPIES.release(copy_id, lease)
+
+
+COPIES = leases.Work(CalendarCopy, write_copy, lease=LEASE)
 
 
 def _apply(copy: CalendarCopy) -> tuple[str, str]:
@@ -204,21 +186,29 @@ def _settle(copy: CalendarCopy, sequence: int, now: datetime, *, failed: bool = 
     """Record an attempt that wrote (or failed for good) booking version `sequence`: done (or
     failed), unless the booking changed meanwhile; then it stays pending and goes again. The
     lease goes in the same update, so that the next run can take it at once."""
-    fields.update(next_attempt_at=None, writing_until=None)
     with transaction.atomic():
-        settled = CalendarCopy.objects.filter(pk=copy.pk, wanted_sequence__lte=sequence).update(
-            state=State.FAILED if failed else State.DONE, done_at=None if failed else now, **fields
+        settled = COPIES.settle(
+            copy.pk,
+            State.FAILED if failed else State.DONE,
+            where=Q(wanted_sequence__lte=sequence),
+            done_at=None if failed else now,
+            **fields,
         )
         if not settled:
-            CalendarCopy.objects.filter(pk=copy.pk).update(**fields)
-            write_copy.enqueue(copy.pk)
+            CalendarCopy.objects.filter(pk=copy.pk).update(
+                next_attempt_at=now, leased_until=None, **fields
+            )
+            COPIES.enqueue(copy.pk)
 
 
-def _failed(copy: CalendarCopy, sequence: int, error: RemoteError, now: datetime) -> None:
-    attempts = copy.attempts + 1
+def _failed(
+    copy: CalendarCopy, sequence: int, lease: datetime, error: RemoteError, now: datetime
+) -> None:
+    attempts = copy.attempts  # this one included: counted when the lease was taken
     reason = error.message[:500]
-    if not error.retryable or now - copy.pending_since >= RETRY_FOR:
-        _settle(copy, sequence, now, failed=True, attempts=attempts, last_error=reason)
+    retry_at = leases.next_attempt(attempts, since=copy.pending_since, now=now)
+    if not error.retryable or retry_at is None:
+        _settle(copy, sequence, now, failed=True, last_error=reason)
         Connection.objects.filter(pk=copy.connection_id).update(write_error=reason)
         logger.warning(
             "gave up writing booking %s into connection %s (%s) after %s attempts: %s",
@@ -229,13 +219,7 @@ def _failed(copy: CalendarCopy, sequence: int, error: RemoteError, now: datetime
             reason,
         )
         return
-    retry_at = now + backoff(attempts)
-    # The retry's task row is written in the same transaction as the copy's new state.
-    with transaction.atomic():
-        CalendarCopy.objects.filter(pk=copy.pk).update(
-            attempts=attempts, last_error=reason, next_attempt_at=retry_at, writing_until=None
-        )
-        write_copy.using(run_after=retry_at).enqueue(copy.pk)
+    COPIES.retry(copy.pk, lease, at=retry_at, reason=reason)
     logger.info(
         "booking %s not written into connection %s (%s); retry at %s",
         copy.booking_id,

@@ -7,8 +7,10 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
 from bookwithme.booking import access
-from bookwithme.booking.errors import BookingError
-from bookwithme.booking.feeds import bookings_calendar, bookings_feed_owner, freebusy_calendar
+from bookwithme.booking.errors import BookingError, NotFound
+from bookwithme.booking.feeds import bookings_calendar, freebusy_calendar
+from bookwithme.clients import client_address
+from bookwithme.web.pages import refused
 
 
 def _calendar(body: bytes, filename: str) -> HttpResponse:
@@ -34,10 +36,14 @@ def freebusy(request: HttpRequest, page_slug: str) -> HttpResponse:
 @require_safe
 def bookings(request: HttpRequest, token: str) -> HttpResponse:
     """`/feeds/<token>.ics`: the person's bookings; 404 for a token that is wrong, rotated or
-    switched off. Calendar apps poll it: an unchanged feed answers 304 to their ETag."""
-    person = bookings_feed_owner(token)
-    if person is None:
-        raise Http404("No such feed.")
+    switched off, 429 to an address that tried too many wrong tokens. Calendar apps poll it:
+    an unchanged feed answers 304 to their ETag."""
+    try:
+        person = access.feed_owner(token, address=client_address(request))
+    except NotFound:
+        raise Http404("No such feed.") from None
+    except BookingError as e:
+        return refused(request, e)
     body = bookings_calendar(person)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {

@@ -4,20 +4,47 @@ Times are picked and bookings made, moved and cancelled by the pages' scripts th
 public JSON API, so pages and API share one set of rules. What a URL points at, and every
 refusal, comes from `booking.access`, as for the API, so both answer the same way.
 
-These pages may be shown inside another site's iframe: organizers embed their booking page.
+The booking pages may be shown inside another site's iframe: organizers embed their booking
+page (`embeddable`). The manage page may not: its cancel and move buttons must never sit
+under another site's layer.
 """
 
+from functools import wraps
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from bookwithme.booking import access, addresses, ics
 from bookwithme.booking.errors import BookingError
 from bookwithme.booking.models import Booking, MeetingType
+from bookwithme.clients import client_address
 from bookwithme.directory.models import zone_or_utc
 from bookwithme.web import strings
+
+# X-Frame-Options can only say DENY or SAMEORIGIN; for any other list of sites it is left
+# out, and browsers follow the CSP's frame-ancestors, which every current one knows.
+FRAME_OPTIONS = {("'none'",): "DENY", ("'self'",): "SAMEORIGIN"}
+
+
+def embeddable(view):
+    """The page may be framed by the sites of BOOKWITHME_FRAME_ANCESTORS (default: any);
+    everything else keeps the site-wide frame-ancestors 'none' and X-Frame-Options DENY."""
+
+    @wraps(view)
+    def framed(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        ancestors = settings.BOOKWITHME_FRAME_ANCESTORS
+        response._csp_config = {**(settings.SECURE_CSP or {}), "frame-ancestors": ancestors}
+        if options := FRAME_OPTIONS.get(tuple(ancestors)):
+            response["X-Frame-Options"] = options
+        else:
+            response.xframe_options_exempt = True
+        return response
+
+    return framed
 
 
 def refused(request: HttpRequest, error: BookingError) -> HttpResponse:
@@ -35,7 +62,7 @@ def organizer(person) -> dict:
     return {"name": name, "initials": initials(name)}
 
 
-@xframe_options_exempt
+@embeddable
 @require_safe
 def person_page(request: HttpRequest, page_slug: str) -> HttpResponse:
     try:
@@ -67,7 +94,7 @@ def _booking_page(request, meeting_type: MeetingType, api_path: str, private: bo
     )
 
 
-@xframe_options_exempt
+@embeddable
 @require_safe
 def meeting_type_page(request: HttpRequest, page_slug: str, type_slug: str) -> HttpResponse:
     try:
@@ -78,12 +105,12 @@ def meeting_type_page(request: HttpRequest, page_slug: str, type_slug: str) -> H
     return _booking_page(request, meeting_type, api_path, private=False)
 
 
-@xframe_options_exempt
+@embeddable
 @never_cache
 @require_safe
 def link_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        link = access.link_for(token)
+        link = access.link_for(token, address=client_address(request))
     except BookingError as e:
         return refused(request, e)
     return _booking_page(request, link.meeting_type, f"/api/v1/links/{token}", private=True)
@@ -111,12 +138,11 @@ def headline(booking: Booking, query) -> str:
     return ""
 
 
-@xframe_options_exempt
 @never_cache
 @require_safe
 def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        booking = access.booking_for(token)
+        booking = access.booking_for(token, address=client_address(request))
     except BookingError as e:
         return refused(request, e)
     # Only a web address becomes a link, and only while the meeting is still on.

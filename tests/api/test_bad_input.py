@@ -319,8 +319,27 @@ def test_dates_at_the_ends_of_the_calendar_do_not_break_the_server(client, world
         assert_error(response, 422, "validation")
 
 
-BAD_ZONES = ["Mars/Olympus", "../../etc/passwd", "Europe/Paris\n", "Europe/Paris ", "A" * 5000]
-ZONE_IDS = ["unknown", "path", "newline", "space", "5000-chars"]
+# `localtime`, `posixrules` and `Factory` are files in the system's zone folder, not IANA zones.
+BAD_ZONES = [
+    "Mars/Olympus",
+    "../../etc/passwd",
+    "Europe/Paris\n",
+    "Europe/Paris ",
+    "A" * 5000,
+    "localtime",
+    "posixrules",
+    "Factory",
+]
+ZONE_IDS = [
+    "unknown",
+    "path",
+    "newline",
+    "space",
+    "5000-chars",
+    "localtime",
+    "posixrules",
+    "factory",
+]
 
 
 @pytest.mark.parametrize("zone", BAD_ZONES, ids=ZONE_IDS)
@@ -554,12 +573,40 @@ def test_an_impossible_event_answers_422(client, world, changes):
     assert_error(request_with(client, world, "event", changes), 422, "validation")
 
 
-def test_an_idempotency_key_longer_than_200_characters_answers_422(client, world):
-    response = request_with(
-        client, world, "page booking", headers={"HTTP_IDEMPOTENCY_KEY": "k" * 201}
-    )
-    assert_error(response, 422, "validation")
+@pytest.mark.parametrize("key", ["k" * 201, "k" * 10_000, ""], ids=["201", "10kB", "empty"])
+def test_an_idempotency_key_not_1_to_200_characters_answers_422_naming_it(client, world, key):
+    response = request_with(client, world, "page booking", headers={"HTTP_IDEMPOTENCY_KEY": key})
+    body = assert_error(response, 422, "validation")
+    assert "Idempotency-Key" in body["fields"], body
     assert Booking.objects.count() == 2
+
+
+def test_an_oversize_idempotency_key_is_named_beside_a_bad_body(client, world):
+    response = call(
+        client,
+        world,
+        "post",
+        "/pages/alex/intro/bookings",
+        {},
+        headers={"HTTP_IDEMPOTENCY_KEY": "k" * 10_000},
+    )
+    body = assert_error(response, 422, "validation")
+    assert {"Idempotency-Key", "start"} <= set(body["fields"]), body
+
+
+def test_a_body_over_djangos_size_limit_answers_400_in_the_error_shape(client, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {**GOOD_BOOKING, "notes": "n" * 2000}
+
+    response = call(client, world, "post", "/pages/alex/intro/bookings", body)
+
+    assert_error(response, 400, "bad_request")
+
+
+def test_a_host_header_not_served_answers_400_in_the_error_shape(client, world):
+    response = client.get(f"{API}/pages/alex", HTTP_HOST="evil.example")
+
+    assert_error(response, 400, "bad_request")
 
 
 # --- addresses -------------------------------------------------------------------------------

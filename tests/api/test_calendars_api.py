@@ -2,6 +2,7 @@
 sync on demand, remove; passwords go in and never come out."""
 
 import json
+import time
 
 import pytest
 from apicheck import API, assert_error, ok
@@ -89,7 +90,9 @@ def test_a_failed_test_is_a_422_with_the_reason(client, token, radicale, feeds):
         token,
         {"kind": "ics", "url": f"http://127.0.0.1:{free_port()}/a.ics"},
     )
-    assert "refused the connection" in assert_error(down, 422, "validation")["fields"]["url"][0]
+    assert assert_error(down, 422, "validation")["fields"]["url"] == [
+        "The server could not be reached."
+    ]
     missing = call(
         client, "post", "/calendars", token, {"kind": "ics", "url": feeds.url("none.ics")}
     )
@@ -200,3 +203,33 @@ def test_anonymous_callers_and_other_people_get_nothing(client, token, feeds):
     ]:
         assert_error(call(client, method, route, other, body), 404, "not_found")
     assert Connection.objects.count() == 1
+
+
+def test_a_feed_that_trickles_is_refused_at_the_deadline_with_the_plain_reason(
+    client, token, hostile, monkeypatch
+):
+    monkeypatch.setattr(icsfeed, "CHECK_TIMEOUT", 1.5)
+
+    started = time.monotonic()
+    response = call(
+        client, "post", "/calendars", token, {"kind": "ics", "url": hostile.url("/tarpit")}
+    )
+    took = time.monotonic() - started
+
+    assert assert_error(response, 422, "validation")["fields"] == {
+        "url": ["The server could not be reached."]
+    }
+    assert 1.4 < took < 2.5
+    assert not Connection.objects.exists()
+
+
+def test_a_private_address_is_refused_with_the_same_reason_as_a_server_that_is_down(
+    client, token, feeds, settings, no_connections
+):
+    settings.BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = False
+    for url in (feeds.url("a.ics"), "http://169.254.169.254/latest/meta-data/"):
+        response = call(client, "post", "/calendars", token, {"kind": "ics", "url": url})
+        assert assert_error(response, 422, "validation")["fields"] == {
+            "url": ["The server could not be reached."]
+        }
+    assert no_connections == [] and feeds.requests == []

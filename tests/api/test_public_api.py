@@ -597,3 +597,37 @@ def test_one_address_booking_too_often_is_told_to_wait(client, intro, settings, 
     assert other.status_code == 201
     frozen.shift(10 * 60 + 1)
     assert book(client, f"{MONDAY}T15:00:00+02:00", email="bob@example.org").status_code == 201
+
+
+def book_from(client, hour, **meta):
+    return client.post(
+        API + "/pages/alex/intro/bookings",
+        attendee(f"{MONDAY}T{hour}:00:00+02:00", email=f"eve{hour}@example.org"),
+        content_type="application/json",
+        **meta,
+    )
+
+
+def test_a_spoofed_forwarded_for_does_not_escape_the_booking_limit(client, intro, settings):
+    settings.BOOKWITHME_BOOKING_RATE_LIMIT = 2
+    settings.BOOKWITHME_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    answers = [
+        book_from(client, hour, REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR=f"192.0.2.{hour}")
+        for hour in (10, 11, 12)
+    ]
+
+    assert [r.status_code for r in answers] == [201, 201, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_booking_limit(client, intro, settings):
+    settings.BOOKWITHME_BOOKING_RATE_LIMIT = 2
+    settings.BOOKWITHME_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = [
+        book_from(client, hour, HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+        for hour in (10, 11, 12)
+    ]
+    other = book_from(client, 14, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy)
+
+    assert [r.status_code for r in first] == [201, 201, 429]
+    assert other.status_code == 201

@@ -11,7 +11,7 @@ from bookwithme.booking import availability, services, signals
 from bookwithme.booking.errors import Invalid, LinkUsed, SlotUnavailable
 from bookwithme.booking.models import Booking, Link, MeetingType
 from bookwithme.calendars.events import add_event
-from bookwithme.tokens import hash_token, seal, unseal
+from bookwithme.tokens import decrypt, hash_token
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -63,11 +63,20 @@ def test_an_idempotent_repeat_returns_the_same_booking_and_token(mt):
         services.book(mt, at("10:00"), ann(), idempotency_key="k-1")
 
 
-def test_the_sealed_token_opens_only_with_its_key(settings):
-    sealed = seal("secret-token", purpose="idempotency", key="k-1")
-    assert "secret-token" not in sealed
-    assert unseal(sealed, purpose="idempotency", key="k-1") == "secret-token"
-    assert unseal(sealed, purpose="idempotency", key="k-2") != "secret-token"
+def test_the_manage_token_is_kept_once_encrypted_and_opens_again(mt):
+    result = services.book(mt, at("09:00"), ann(), idempotency_key="k-1")
+    stored = Booking.objects.get(pk=result.booking.pk)
+
+    assert result.manage_token not in stored.manage_token_encrypted
+    assert decrypt(stored.manage_token_encrypted, purpose="manage") == result.manage_token
+    assert stored.manage_token() == result.manage_token
+
+
+def test_a_manage_token_under_another_secret_key_reads_as_none(mt, settings):
+    result = services.book(mt, at("09:00"), ann())
+    settings.SECRET_KEY = "another-key-" + "x" * 40
+
+    assert Booking.objects.get(pk=result.booking.pk).manage_token() == ""
 
 
 def test_reschedule_keeps_identity_frees_the_old_time_and_raises_the_sequence(mt):

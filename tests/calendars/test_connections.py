@@ -2,6 +2,7 @@
 when it fails, the password encrypted at rest and never logged, the choice of calendars."""
 
 import logging
+import time
 
 import pytest
 from calendar_servers import PASSWORD, one_event
@@ -9,7 +10,7 @@ from django.db import connection as db
 from liveserver import free_port
 from makers import make_person
 
-from bookwithme.calendars import connections, dav, sync
+from bookwithme.calendars import connections, dav, icsfeed, sync
 from bookwithme.calendars.connections import ConnectError
 from bookwithme.calendars.models import CheckedCalendar, Connection
 from bookwithme.tokens import SecretUnreadable, decrypt, encrypt
@@ -76,9 +77,7 @@ def test_an_unreachable_server_is_refused_with_the_reason(owner):
     fields = refusal(
         lambda: connections.connect_caldav(owner, url=f"http://127.0.0.1:{free_port()}/")
     )
-    assert fields == {
-        "url": ["The server refused the connection: is the address right and the server up?"]
-    }
+    assert fields == {"url": ["The server could not be reached."]}
 
 
 def test_an_address_that_is_no_caldav_server_is_refused(owner, feeds):
@@ -90,7 +89,7 @@ def test_an_unreachable_feed_is_refused_with_the_reason(owner):
     fields = refusal(
         lambda: connections.connect_feed(owner, url=f"http://127.0.0.1:{free_port()}/cal.ics")
     )
-    assert "refused the connection" in fields["url"][0]
+    assert fields == {"url": ["The server could not be reached."]}
 
 
 @pytest.mark.parametrize(
@@ -205,3 +204,57 @@ def test_a_server_the_caldav_library_cannot_make_sense_of_is_a_refusal(owner, mo
     monkeypatch.setattr(dav.caldav.DAVClient, "principal", confused)
     fields = refusal(lambda: connections.connect_caldav(owner, url="https://cal.example.org/"))
     assert fields == {"url": ["No CalDAV server answers at this address."]}
+
+
+# --- through the fenced client (bookwithme/outbound.py) -------------------------------------
+
+NOT_REACHED = {"url": ["The server could not be reached."]}
+
+
+def test_every_way_of_not_reaching_a_server_says_the_same_sentence(
+    owner, settings, hostile, no_http, monkeypatch
+):
+    monkeypatch.setattr(icsfeed, "CHECK_TIMEOUT", 1.0)
+    monkeypatch.setattr(dav, "CHECK_TIMEOUT", 1.0)
+    closed = f"http://127.0.0.1:{free_port()}/cal/"
+    cases = {
+        # Refused before connecting: an open port and a closed one look the same.
+        (False, "private, open port"): hostile.url("/cal/"),
+        (False, "private, closed port"): closed,
+        # Allowed through: whatever went wrong on the way, the same.
+        (True, "closed port"): closed,
+        (True, "no HTTP spoken"): f"http://127.0.0.1:{no_http.port}/cal/",
+        (True, "trickling"): hostile.url("/tarpit"),
+    }
+    said = {}
+    for (allowed, case), url in cases.items():
+        settings.BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = allowed
+        said[case, "feed"] = refusal(lambda url=url: connections.connect_feed(owner, url=url))
+        said[case, "caldav"] = refusal(lambda url=url: connections.connect_caldav(owner, url=url))
+
+    assert said == {key: NOT_REACHED for key in said}
+    assert not Connection.objects.exists()
+
+
+@pytest.mark.parametrize("limit", ["CHECK_TIMEOUT", "CHECK_TOTAL"])
+def test_testing_a_caldav_server_that_trickles_ends_at_the_deadline(
+    owner, hostile, monkeypatch, limit
+):
+    monkeypatch.setattr(dav, "CHECK_TIMEOUT", 30)
+    monkeypatch.setattr(dav, "CHECK_TOTAL", 30)
+    monkeypatch.setattr(dav, limit, 1.5)
+
+    started = time.monotonic()
+    fields = refusal(lambda: connections.connect_caldav(owner, url=hostile.url("/tarpit")))
+    took = time.monotonic() - started
+
+    assert fields == NOT_REACHED
+    assert 1.4 < took < 2.5
+
+
+def test_a_caldav_server_on_a_private_address_is_refused_before_any_request(
+    owner, radicale, settings, no_connections
+):
+    settings.BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = False
+    assert refusal(lambda: connect(owner, radicale)) == NOT_REACHED
+    assert no_connections == []

@@ -243,3 +243,27 @@ def test_an_unknown_zone_is_read_in_a_stand_in_and_warned_about():
     assert reading.warnings == [
         "unknown time zone 'Mars/Olympus'; its times were read in Europe/Paris"
     ]
+
+
+def fixed_zone_calendar(offset: str) -> str:
+    """One event at 10:00 in a self-defined zone no IANA zone matches (a fixed odd offset)."""
+    zone = (
+        "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\n"
+        f"DTSTART:16010101T000000\r\nTZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\n"
+        "END:STANDARD\r\nEND:VTIMEZONE"
+    )
+    text = calendar(
+        "UID:c\r\nDTSTART;TZID=Customized Time Zone:20260602T100000\r\n"
+        "DTEND;TZID=Customized Time Zone:20260602T110000"
+    )
+    return text.replace("BEGIN:VEVENT", zone + "\r\nBEGIN:VEVENT")
+
+
+def test_two_calendars_defining_one_zone_name_differently_are_each_read_by_their_own():
+    # icalendar remembers the first definition of a TZID for the whole process; each document
+    # must still be read with its own.
+    first = read(fixed_zone_calendar("+0123"), PARIS)
+    second = read(fixed_zone_calendar("+0347"), PARIS)
+    assert first.events[0].start == datetime(2026, 6, 2, 8, 37, tzinfo=UTC)
+    assert second.events[0].start == datetime(2026, 6, 2, 6, 13, tzinfo=UTC)
+    assert "matches no known zone" in second.warnings[0]

@@ -2,6 +2,7 @@
 limits, and a feed's address kept out of logs and errors."""
 
 import logging
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -130,7 +131,7 @@ def test_the_real_size_limit_is_ten_megabytes(feeds):
 
 def test_a_slow_feed_times_out(feeds):
     feeds.delay = 2.0
-    with pytest.raises(Unreachable, match=r"did not answer within 0\.5 seconds"):
+    with pytest.raises(Unreachable, match=r"^The server could not be reached\.$"):
         icsfeed.fetch(feeds.url("slow.ics"), timeout=0.5)
 
 
@@ -166,3 +167,55 @@ def test_a_feed_that_fails_later_is_logged_by_host_only(owner, feeds, caplog):
     assert "127.0.0.1" in caplog.text
     assert "private-token-abc123" not in caplog.text
     assert "private-token-abc123" not in Connection.objects.get(pk=connection.pk).last_error
+
+
+# --- through the fenced client (bookwithme/outbound.py) -------------------------------------
+
+DEADLINE = 1.5  # seconds: longer than the tarpit's pause between two bytes
+NOT_REACHED = "The server could not be reached."
+
+
+def test_syncing_a_feed_that_trickles_ends_at_the_deadline_with_the_plain_reason(
+    owner, feeds, hostile, monkeypatch
+):
+    connection = connections.connect_feed(owner, url=feeds.publish("team.ics", FEED))
+    Connection.objects.filter(pk=connection.pk).update(url=hostile.url("/tarpit"))
+    monkeypatch.setattr(icsfeed, "TIMEOUT", DEADLINE)
+
+    started = time.monotonic()
+    outcome = sync.sync(connection.pk)
+    took = time.monotonic() - started
+
+    assert not outcome.ok and outcome.error.retryable
+    assert outcome.error.message == NOT_REACHED
+    assert DEADLINE - 0.1 < took < DEADLINE + 1.0
+    assert Connection.objects.get(pk=connection.pk).last_error == NOT_REACHED
+
+
+def test_a_feed_whose_address_turns_private_is_refused_and_not_retried(
+    owner, feeds, settings, request
+):
+    connection = connections.connect_feed(owner, url=feeds.publish("team.ics", FEED))
+    settings.BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = False
+    no_connections = request.getfixturevalue("no_connections")  # from here on
+
+    outcome = sync.sync(connection.pk)
+
+    assert not outcome.ok and not outcome.error.retryable
+    assert outcome.error.message == NOT_REACHED
+    assert no_connections == []
+
+
+def test_a_feed_that_redirects_to_a_private_address_is_not_followed(
+    owner, feeds, settings, hostile, elsewhere, request
+):
+    connection = connections.connect_feed(owner, url=feeds.publish("team.ics", FEED))
+    to = elsewhere.url("/team.ics")
+    Connection.objects.filter(pk=connection.pk).update(url=hostile.url(f"/redirect?to={to}"))
+    settings.BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = False
+    request.getfixturevalue("hostile_is_public")
+
+    outcome = sync.sync(connection.pk)
+
+    assert not outcome.ok and outcome.error.message == NOT_REACHED
+    assert len(hostile.hits) == 1 and elsewhere.hits == []

@@ -1,5 +1,6 @@
 """The outbox in the admin: each message with its state and attempts, scoped, read-only."""
 
+import html
 from datetime import UTC, datetime
 
 import pytest
@@ -18,16 +19,12 @@ def make_message(org, email, state="pending", attempts=0):
         services.Attendee(name="A", email=email, time_zone="UTC"),
         now=datetime(2026, 11, 30, tzinfo=UTC),
     ).booking
-    return OutboxMessage.objects.create(
-        booking=booking,
-        kind="confirmed",
-        recipient="attendee",
-        sequence=0,
-        to_email=email,
-        state=state,
-        attempts=attempts,
-        last_error="SMTPServerDisconnected: gone" if attempts else "",
-    )
+    # The booking wrote its messages in its own transaction; this one has gone so far.
+    message = OutboxMessage.objects.get(booking=booking, kind="confirmed", recipient="attendee")
+    message.state, message.attempts = state, attempts
+    message.last_error = "SMTPServerDisconnected: gone" if attempts else ""
+    message.save()
+    return message
 
 
 @pytest.fixture
@@ -62,3 +59,18 @@ def test_an_org_admin_sees_only_their_organizations_messages(client, two_orgs):
     other = OutboxMessage.objects.get(to_email="gus@globex.example")
     response = client.get(f"/admin/notify/outboxmessage/{other.pk}/change/")
     assert response.status_code in (302, 404)
+
+
+def test_the_failed_filter_shows_what_finally_failed_with_its_error_and_message_id(
+    client, two_orgs
+):
+    admin = make_person(org=two_orgs[0])
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get("/admin/notify/outboxmessage/?state__exact=failed").content.decode()
+    assert "ann@acme.example" in page and "SMTPServerDisconnected: gone" in page
+    assert "gus@globex.example" not in page
+    failed = OutboxMessage.objects.get(to_email="ann@acme.example")
+    detail = client.get(f"/admin/notify/outboxmessage/{failed.pk}/change/").content.decode()
+    assert failed.message_id.startswith("<") and failed.message_id in html.unescape(detail)

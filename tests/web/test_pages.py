@@ -555,11 +555,20 @@ def every_page(client) -> list[str]:
     return ["/alex", "/alex/intro", f"/l/{make_link(mt)}", f"/manage/{manage_token}"]
 
 
-def test_attendee_pages_can_be_embedded_in_another_site(client):
-    for path in every_page(client):
+def test_booking_pages_can_be_embedded_in_another_site(client):
+    for path in every_page(client)[:3]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert "X-Frame-Options" not in response.headers, path
+        assert "frame-ancestors *" in response["Content-Security-Policy"], path
+
+
+def test_the_manage_page_refuses_to_be_framed(client):
+    response = client.get(every_page(client)[3])
+
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_refusals_can_be_embedded_too(client):

@@ -1,24 +1,85 @@
-"""`bookwithme serve`: migrations, then gunicorn and a task worker as one process tree.
+"""`bookwithme serve`: migrations, then gunicorn and the task workers as one process tree.
+
+One task worker per group of queues (settings.TASKS): one for mail, one for calendars and the
+rest, so that a slow calendar server never holds up an email. A worker that dies is started
+again, 1 second later, then 2, 4 ... at most a minute apart, back to 1 second once it has run
+for a minute; the site keeps serving meanwhile. Should gunicorn itself die (it restarts its own
+web workers; its arbiter dying means something is badly wrong, its port taken, say), the
+workers are stopped and serve exits with an error, so that a process supervisor sees it.
 
 The children run in their own process groups so that a Ctrl-C or SIGTERM reaches them once,
-from here, as a SIGTERM: gunicorn finishes its requests, the worker its current task. Should a
-child die on its own, the others are stopped too and serve exits with an error, so a process
-supervisor sees the failure instead of a half-running app.
+from here, as a SIGTERM: gunicorn finishes its requests, a worker its current task. On Linux
+they also get a SIGTERM when serve itself dies, even by `kill -9` (PR_SET_PDEATHSIG), so no
+worker or web server is left behind holding the port.
 """
 
+import ctypes
+import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 GRACE_SECONDS = 10
+FIRST_DELAY, LONGEST_DELAY = 1.0, 60.0
+# A worker that ran this long before dying had started well: its next restart is quick again.
+STEADY_AFTER = 60.0
+
+# One worker per group, named for serve's messages.
+WORKERS = {"mail worker": ["mail"], "calendars worker": ["calendars", "default"]}
+
+PR_SET_PDEATHSIG = 1
+
+
+def restart_delay(previous: float | None, ran_for: float) -> float:
+    """Seconds before starting again a worker that died after running `ran_for` seconds,
+    `previous` being the delay before its last start (None: first start)."""
+    if previous is None or ran_for >= STEADY_AFTER:
+        return FIRST_DELAY
+    return min(previous * 2, LONGEST_DELAY)
+
+
+def _die_with_parent():
+    """A `preexec_fn`: the child gets SIGTERM when serve dies, however it dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the forked child
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # serve died before prctl: nobody would send the signal
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    restarts: bool
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    delay: float | None = None
+    start_at: float = 0.0
+
+    def start(self, preexec) -> None:
+        # Our own interpreter and arguments.
+        self.process = subprocess.Popen(self.argv, process_group=0, preexec_fn=preexec)  # noqa: S603
+        self.started_at = time.monotonic()
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
 
 
 class Command(BaseCommand):
-    help = "Apply migrations, then serve the web app and API with a task worker beside it."
+    help = "Apply migrations, then serve the web app and API with task workers beside it."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
@@ -27,7 +88,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker",
             action="store_true",
-            help="Do not run a task worker here (run `bookwithme worker` elsewhere).",
+            help="Do not run task workers here (run `bookwithme worker` elsewhere).",
         )
 
     def handle(self, *, host: str, port: int, workers: int, no_worker: bool, **options):
@@ -38,25 +99,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        commands = {
-            "web": [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "bookwithme.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(workers),
-                "--graceful-timeout",
-                str(GRACE_SECONDS),
-                "--access-logfile",
-                "-",
-                "--no-control-socket",
-            ],
-        }
+        children = [Child("web", self._gunicorn(bind, workers), restarts=False)]
         if not no_worker:
-            commands["worker"] = [sys.executable, "-m", "bookwithme", "worker"]
+            children += [
+                Child(name, self._worker(queues), restarts=True) for name, queues in WORKERS.items()
+            ]
 
         stop_signal: list[int] = []
 
@@ -64,36 +111,85 @@ class Command(BaseCommand):
             stop_signal.append(signum)
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        children = {
-            name: subprocess.Popen(argv, process_group=0)  # noqa: S603 - our own interpreter
-            for name, argv in commands.items()
-        }
+        preexec = _die_with_parent()
+        for child in children:
+            child.start(preexec)
         self.stdout.write(f"bookwithme serving on http://{bind}/ (Ctrl-C stops)")
         failed = None
         try:
             while not stop_signal and failed is None:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        failed = (name, child.returncode)
-                        break
+                failed = self._tend(children, preexec)
                 time.sleep(0.2)
         finally:
             self._stop(children)
             for s, handler in previous.items():
                 signal.signal(s, handler)
         if failed is not None:
-            name, code = failed
-            raise CommandError(f"the {name} process exited with code {code}; stopped the rest")
+            raise CommandError(
+                f"the {failed.name} process exited with code {failed.exited()}; stopped the rest"
+            )
         self.stdout.write("bookwithme stopped")
 
-    def _stop(self, children: dict[str, subprocess.Popen]) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+    def _tend(self, children: list[Child], preexec) -> Child | None:
+        """Restart the workers that died when their time has come; the child whose death stops
+        everything, if one died."""
+        now = time.monotonic()
+        for child in children:
+            if child.process is None:
+                if now >= child.start_at:
+                    child.start(preexec)
+                continue
+            code = child.exited()
+            if code is None:
+                continue
+            if not child.restarts:
+                return child
+            child.delay = restart_delay(child.delay, now - child.started_at)
+            child.start_at = now + child.delay
+            child.process = None
+            self.stderr.write(
+                f"the {child.name} exited with code {code}; starting it again in {child.delay:g} s"
+            )
+        return None
+
+    def _stop(self, children: list[Child]) -> None:
+        running = [c.process for c in children if c.process is not None]
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + GRACE_SECONDS + 5
-        for child in children.values():
+        for process in running:
             try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+                process.kill()
+                process.wait()
+
+    @staticmethod
+    def _gunicorn(bind: str, workers: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bookwithme.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--graceful-timeout",
+            str(GRACE_SECONDS),
+            "--access-logfile",
+            "-",
+            "--no-control-socket",
+            # gunicorn's own default trusts 127.0.0.1 for X-Forwarded-Proto; trust exactly the
+            # proxies bookwithme trusts (none: "").
+            "--forwarded-allow-ips",
+            ",".join(settings.BOOKWITHME_TRUSTED_PROXIES),
+        ]
+
+    @staticmethod
+    def _worker(queues: list[str]) -> list[str]:
+        argv = [sys.executable, "-m", "bookwithme", "worker"]
+        for queue in queues:
+            argv += ["--queue", queue]
+        return argv

@@ -1,5 +1,59 @@
+"""`bookwithme worker`: run the tasks of some queues (all by default), as `serve` does beside
+the web server, one worker per group of queues.
+
+Before it takes its first task, and then every minute, a worker takes up again the work of its
+queues whose task was lost: outbox messages and calendar writes that are due or whose lease
+ran out (notify/leases.py), and each connected calendar's sync chain (at the start only).
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+SWEEP_EVERY = 60  # seconds
+
+
+def known_queues() -> list[str]:
+    return list(settings.TASKS["default"]["QUEUES"])
+
+
+def sweeps(chosen: set[str]) -> list[Callable[..., int]]:
+    """What the workers of these queues take up again (each takes `only_overdue`)."""
+    from bookwithme.notify import tasks as outbox
+    from bookwithme.notify import writeback
+
+    found = []
+    if "mail" in chosen:
+        found.append(outbox.resume)
+    if "calendars" in chosen:
+        found.append(writeback.resume)
+    return found
+
+
+def sweep(resumes: list[Callable[..., int]], *, only_overdue: bool) -> None:
+    for resume in resumes:
+        try:
+            resume(only_overdue=only_overdue)
+        except Exception:
+            # The next sweep tries again; the worker goes on with its tasks meanwhile.
+            logger.exception("sweep %s failed", resume.__module__)
+
+
+def sweep_forever(resumes: list[Callable[..., int]]) -> None:
+    """Every minute: work whose task went missing while this worker ran (a web process that
+    died between a booking's commit and its enqueue, another worker killed mid-task)."""
+    while True:
+        time.sleep(SWEEP_EVERY)
+        sweep(resumes, only_overdue=True)
+        connections.close_all()  # this thread's own, not to be held between sweeps
 
 
 class Command(BaseCommand):
@@ -7,27 +61,42 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--queue",
+            action="append",
+            dest="queues",
+            metavar="NAME",
+            help="Run this queue's tasks; repeat for several "
+            f"(default: all of {', '.join(known_queues())}).",
+        )
+        parser.add_argument(
             "--batch", action="store_true", help="Run what is due, then exit (for cron or tests)."
         )
         parser.add_argument(
             "--interval", type=float, default=1.0, help="Seconds between polls when idle."
         )
 
-    def handle(self, *, batch: bool, interval: float, verbosity: int, **options):
-        from bookwithme.calendars.tasks import ensure_scheduled
-        from bookwithme.notify import writeback
+    def handle(self, *, queues: list[str] | None, batch: bool, interval: float, **options):
+        known = known_queues()
+        chosen = set(queues or known)
+        unknown = sorted(chosen - set(known))
+        if unknown:
+            raise CommandError(f"no such queue: {', '.join(unknown)} (queues: {', '.join(known)})")
+        if "calendars" in chosen:
+            from bookwithme.calendars.tasks import ensure_scheduled
 
-        # Mends a connected calendar's periodic sync whose next run was lost, and a booking's
-        # write into a calendar whose task was (duplicates end at once, see calendars/tasks.py
-        # and notify/writeback.py).
-        ensure_scheduled()
-        writeback.resume()
+            # Mends a connected calendar's periodic sync whose next run was lost (duplicates
+            # end at once, see calendars/tasks.py).
+            ensure_scheduled()
+        resumes = sweeps(chosen)
+        sweep(resumes, only_overdue=False)
+        if not batch and resumes:
+            threading.Thread(target=sweep_forever, args=(resumes,), daemon=True).start()
         call_command(
             "db_worker",
-            queue_name="*",
+            queue_name="*" if not queues else ",".join(sorted(chosen)),
             batch=batch,
             interval=interval,
             startup_delay=not batch,
             reload=False,
-            verbosity=verbosity,
+            verbosity=options["verbosity"],
         )

@@ -9,6 +9,7 @@ The rules and their messages stay with the services the JSON API calls too
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from bookwithme.booking.meeting_types import SIMPLE_FIELDS
 from bookwithme.booking.models import LINK_DEFAULT_DAYS, MeetingType
 from bookwithme.calendars.models import Connection
+from bookwithme.clients import client_address
 from bookwithme.directory.models import Person, available_time_zones
 from bookwithme.web.app import throttle
 
@@ -57,7 +59,32 @@ def number(label, help_text="", *, needed: bool = True, least: int = 0) -> forms
 THROTTLED = _("Too many failed sign-ins. Wait a quarter of an hour, then try again.")
 
 
-class SignInForm(AuthenticationForm):
+class Throttled:
+    """Signing in under the sign-in throttle (`throttle`): the app's form and the admin's
+    share it, so wrong passwords count the same at either door."""
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        address = client_address(self.request) if self.request else ""
+        if throttle.blocked(email, address):
+            raise ValidationError(THROTTLED, code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.failed(email, address)
+            raise
+        throttle.succeeded(email, address)
+        return cleaned
+
+
+def throttled(form) -> bool:
+    """The form was refused because signing in is paused (answered with 429)."""
+    return form is not None and any(
+        e.code == "throttled" for e in form.non_field_errors().as_data()
+    )
+
+
+class SignInForm(Throttled, AuthenticationForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -71,18 +98,9 @@ class SignInForm(AuthenticationForm):
         # Emails are stored in lower case.
         return self.cleaned_data["username"].strip().lower()
 
-    def clean(self):
-        email = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        if throttle.blocked(email, address):
-            raise ValidationError(THROTTLED, code="throttled")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            throttle.failed(email, address)
-            raise
-        throttle.succeeded(email, address)
-        return cleaned
+
+class AdminSignInForm(Throttled, AdminAuthenticationForm):
+    """The admin's sign-in (`/admin/login/`), under the same throttle as the app's."""
 
 
 class PasswordForm(PasswordChangeForm):

@@ -147,7 +147,9 @@ async function book(event) {
   }
   const { status, body: result } = answer;
   if (status === 201) {
-    window.location.assign(`${samePath(result.manage_url)}?booked=1`);
+    const page = `${samePath(result.manage_url)}?booked=1`;
+    if (framed()) showBooked(page);
+    else window.location.assign(page);
     return;
   }
   setSending(false);
@@ -164,6 +166,26 @@ async function book(event) {
   } else {
     showFormError(result.message || strings.failed);
   }
+}
+
+// Inside another site's frame: the booking's own page refuses to be framed (its buttons
+// cancel and move), so the confirmation is said here, with that page a new tab away.
+function framed() {
+  return window.self !== window.top;
+}
+
+function showBooked(page) {
+  const booked = section.querySelector("[data-booked]");
+  booked.querySelector("[data-booked-when]").textContent = formatRange(
+    new Date(chosen.start),
+    new Date(chosen.end),
+    chosen.zone,
+  );
+  booked.querySelector("[data-booked-link]").href = page;
+  form.hidden = true;
+  pickStep.hidden = true;
+  booked.hidden = false;
+  booked.focus();
 }
 
 form.querySelector("[data-change]").addEventListener("click", showPicker);
