@@ -20,7 +20,7 @@ from bookwithme.calendars import connections
 from bookwithme.calendars.models import Connection
 
 router = Router(auth=TokenAuth(), tags=["calendars"])
-ERRORS = {401: Error, 404: Error, 422: Error}
+ERRORS = {400: Error, 401: Error, 404: Error, 422: Error}
 MAX_CHECKED = 50
 MAX_URL = connections.MAX_URL
 

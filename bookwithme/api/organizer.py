@@ -1,6 +1,5 @@
 """The organizer API: one's own profile, hours, calendar, meeting types, links and bookings."""
 
-from datetime import date
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,7 @@ from bookwithme import slots
 from bookwithme.api import present
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.errors import ApiError
-from bookwithme.api.params import check_dates
+from bookwithme.api.params import DateParam, check_dates
 from bookwithme.api.schemas import (
     BookingOut,
     BookingsFeedCreated,
@@ -43,7 +42,7 @@ from bookwithme.directory.models import available_time_zones, update_profile
 from bookwithme.directory.policy import page_decision
 
 router = Router(auth=TokenAuth(), tags=["organizer"])
-ERRORS = {401: Error, 404: Error, 409: Error, 422: Error}
+ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error}
 
 
 def me(request: HttpRequest):
@@ -117,8 +116,8 @@ def put_working_hours(request: HttpRequest, payload: WorkingHoursIO):
 @router.get("/me/events", response={200: list[EventOut], **ERRORS})
 def list_events(
     request: HttpRequest,
-    from_: date | None = Query(None, alias="from"),
-    to: date | None = None,
+    from_: DateParam | None = Query(None, alias="from"),
+    to: DateParam | None = None,
 ):
     check_dates(from_, to)
     events = Event.objects.filter(owner=me(request)).order_by("start")
@@ -148,7 +147,16 @@ def create_event(request: HttpRequest, payload: EventIn):
     return Status(201, {"id": event.pk})
 
 
-@router.post("/me/events/import", response={200: Imported, **ERRORS})
+@router.post(
+    "/me/events/import",
+    response={200: Imported, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/calendar": {"schema": {"type": "string", "minLength": 1}}},
+        }
+    },
+)
 def import_events(request: HttpRequest):
     reading = import_ics(me(request), request.body)
     return {
@@ -224,8 +232,8 @@ def list_links(request: HttpRequest, type_id: int):
 @router.get("/bookings", response={200: list[BookingOut], **ERRORS})
 def list_bookings(
     request: HttpRequest,
-    from_: date | None = Query(None, alias="from"),
-    to: date | None = None,
+    from_: DateParam | None = Query(None, alias="from"),
+    to: DateParam | None = None,
     status: Literal["confirmed", "cancelled"] | None = None,
 ):
     person = me(request)

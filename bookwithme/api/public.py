@@ -14,7 +14,7 @@ from bookwithme import throttle
 from bookwithme.api import present
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.errors import ApiError
-from bookwithme.api.params import LAST_DATE, check_dates
+from bookwithme.api.params import LAST_DATE, DateParam, check_dates
 from bookwithme.api.schemas import (
     BookedOut,
     BookingIn,
@@ -27,6 +27,7 @@ from bookwithme.api.schemas import (
     RescheduleIn,
     SlotsOut,
     StatusOut,
+    TimeZone,
 )
 from bookwithme.booking import access, addresses, services
 from bookwithme.booking.availability import (
@@ -45,7 +46,7 @@ from bookwithme.directory.models import available_time_zones
 from bookwithme.notify.itip import invitation
 
 router = Router(tags=["public"])
-ERRORS = {404: Error, 409: Error, 410: Error, 422: Error, 429: Error}
+ERRORS = {400: Error, 404: Error, 409: Error, 410: Error, 422: Error, 429: Error}
 DEFAULT_SPAN_DAYS = 7
 # Longer keys answer 422 in Django; gunicorn itself answers 431 to any header line over
 # 8190 bytes (--limit-request-field_size) before Django sees the request.
@@ -150,9 +151,9 @@ def page_slots(
     request: HttpRequest,
     page_slug: str,
     type_slug: str,
-    from_: date | None = Query(None, alias="from"),
-    to: date | None = None,
-    tz: str | None = Query(None, max_length=64),
+    from_: DateParam | None = Query(None, alias="from"),
+    to: DateParam | None = None,
+    tz: TimeZone | None = None,
 ):
     head = access.public_type_head(page_slug, type_slug)
     if head is not None and head.available:
@@ -214,9 +215,9 @@ def revoke_link(request: HttpRequest, token: str):
 def link_slots(
     request: HttpRequest,
     token: str,
-    from_: date | None = Query(None, alias="from"),
-    to: date | None = None,
-    tz: str | None = Query(None, max_length=64),
+    from_: DateParam | None = Query(None, alias="from"),
+    to: DateParam | None = None,
+    tz: TimeZone | None = None,
 ):
     link = access.link_for(token, address=client_address(request))
     return _slots(link.meeting_type, from_, to, tz)
@@ -251,9 +252,9 @@ def manage(request: HttpRequest, token: str):
 def manage_slots(
     request: HttpRequest,
     token: str,
-    from_: date | None = Query(None, alias="from"),
-    to: date | None = None,
-    tz: str | None = Query(None, max_length=64),
+    from_: DateParam | None = Query(None, alias="from"),
+    to: DateParam | None = None,
+    tz: TimeZone | None = None,
 ):
     booking = access.booking_for(token, address=client_address(request))
     if not booking.is_active:
@@ -282,7 +283,7 @@ def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = N
     return {"status": booking.status}
 
 
-@router.get("/manage/{token}/ics", response={404: Error})
+@router.get("/manage/{token}/ics", response={404: Error, 429: Error})
 def manage_ics(request: HttpRequest, token: str):
     booking = access.booking_for(token, address=client_address(request))
     method = "PUBLISH" if booking.is_active else "CANCEL"

@@ -1,11 +1,24 @@
 """Request and response shapes of the JSON API (CONTRACT.md), as pydantic schemas."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
+
+# The names a time zone may have: one enum in the OpenAPI document (`api.urls` puts the
+# component where this mark is), checked by the services that take it, with their messages.
+TIME_ZONE_MARK = "x-bookwithme-time-zone"
+TimeZone = Annotated[
+    str, Field(max_length=64), WithJsonSchema({"type": "string", TIME_ZONE_MARK: True})
+]
+# Text that is one line (names, titles) or free text (notes, reasons): the control characters
+# the services refuse are refused by the schema too.
+OneLine = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
+# A name: one line, not only spaces.
+Name = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
+Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 
 
 def _has_nul(value: Any) -> bool:
@@ -57,11 +70,13 @@ class MeOut(Schema):
 
 
 class MePatch(In):
-    name: str | None = Field(None, max_length=200)
-    time_zone: str | None = Field(None, max_length=64)
-    page_slug: str | None = Field(None, max_length=60)
-    page_published: bool | None = None
-    language: Literal["en", "fr"] | None = None
+    # Each may be left out; none may be null.
+    name: Name = Field(None, max_length=200)
+    time_zone: TimeZone = None  # type: ignore[assignment]
+    # null takes the page's address away.
+    page_slug: str | None = Field(None, min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
+    page_published: StrictBool = None  # type: ignore[assignment]
+    language: Literal["en", "fr"] = None  # type: ignore[assignment]
 
 
 class WorkingHoursIO(In):
@@ -75,9 +90,9 @@ class EventIn(In):
     description: str = Field("", max_length=5000)
     start: AwareDatetime
     end: AwareDatetime
-    busy: bool = True
+    busy: StrictBool = True
     rrule: str | None = Field(None, max_length=1000)
-    time_zone: str | None = Field(None, max_length=64)
+    time_zone: TimeZone | None = None
 
 
 class EventOut(Schema):
@@ -119,7 +134,7 @@ class Question(In):
     id: str = Field(max_length=40)
     label: str = Field(max_length=300)
     kind: Literal["text", "long_text", "phone"] = "text"
-    required: bool = False
+    required: StrictBool = False
 
 
 Hours = Literal["working_hours"] | dict[str, Any]
@@ -130,7 +145,7 @@ class MeetingTypeFields(In):
     description: str | None = Field(None, max_length=5000)
     visibility: Literal["public", "private"] | None = None
     location: Location | None = None
-    online_meeting: bool | None = None
+    online_meeting: StrictBool | None = None
     hours: Hours | None = None
     buffer_before_minutes: int | None = None
     buffer_after_minutes: int | None = None
@@ -180,7 +195,7 @@ class MeetingTypeOut(Schema):
 
 class LinkIn(In):
     expires_in_days: int = Field(90, ge=1, le=3650)
-    single_use: bool = False
+    single_use: StrictBool = False
     label: str = Field("", max_length=200)
 
 
@@ -231,7 +246,7 @@ class BookingOut(Schema):
 
 
 class CancelIn(In):
-    reason: str | None = Field(None, max_length=2000)
+    reason: Text | None = Field(None, max_length=2000)
 
 
 class BookingsFeedIn(In):
@@ -294,10 +309,10 @@ class SlotsOut(Schema):
 
 class BookingIn(In):
     start: AwareDatetime
-    name: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    time_zone: str = Field(max_length=64)
-    notes: str | None = Field(None, max_length=5000)
+    name: Name = Field(max_length=200)
+    email: OneLine = Field(min_length=3, max_length=254)
+    time_zone: TimeZone
+    notes: Text | None = Field(None, max_length=5000)
     language: Literal["en", "fr"] | None = None
     answers: dict[str, str] | None = None
 

@@ -1,11 +1,42 @@
 """The JSON API at /api/v1/: OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from bookwithme.api import calendars, organizer, public
 from bookwithme.api.errors import HANDLERS
+from bookwithme.api.schemas import TIME_ZONE_MARK
+from bookwithme.directory.models import available_time_zones
 
-api = NinjaAPI(
+
+def _refer_to_time_zones(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node.get(TIME_ZONE_MARK):
+            return {"$ref": "#/components/schemas/TimeZone"}
+        return {k: _refer_to_time_zones(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_refer_to_time_zones(v) for v in node]
+    return node
+
+
+class API(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # The time zone names every `TimeZone` field refers to, listed once.
+        schema = super().get_openapi_schema(**kwargs)
+        for key in ("paths", "components"):
+            schema[key] = _refer_to_time_zones(schema.get(key, {}))
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["TimeZone"] = {
+            "type": "string",
+            "title": "TimeZone",
+            "description": "An IANA time zone name.",
+            "enum": sorted(available_time_zones()),
+        }
+        return schema
+
+
+api = API(
     title="bookwithme",
     version="1",
     description="Personal booking pages: the organizer, public and manage APIs.",

@@ -194,6 +194,10 @@ WRONG_TYPES = [
     ("profile", {"language": "de"}, "language"),
     ("new link", {"expires_in_days": "soon"}, "expires_in_days"),
     ("new link", {"single_use": "maybe"}, "single_use"),
+    # Booleans are true or false, not numbers the schema does not allow.
+    ("new link", {"single_use": 0}, "single_use"),
+    ("event", {"busy": 1}, "busy"),
+    ("profile", {"page_published": 0}, "page_published"),
     ("reschedule", {"start": None}, "start"),
     ("attendee cancel", {"reason": {"text": "Ill"}}, "reason"),
 ]
@@ -263,6 +267,12 @@ BAD_DATES = [
     ({"from": "yesterday"}, "from"),
     ({"to": "2026-06-31"}, "to"),
     ({"from": "2026-06-01", "to": "June"}, "to"),
+    # Only YYYY-MM-DD, within the years times can be converted in: not a number read as a
+    # timestamp, nor a year the schema does not allow.
+    ({"to": "0"}, "to"),
+    ({"from": "1767225600"}, "from"),
+    ({"from": "0026-03-22"}, "from"),
+    ({"from": "3000-01-01"}, "from"),
 ]
 
 
@@ -658,3 +668,27 @@ def test_an_unknown_status_filter_answers_422(client, world):
 
 def test_a_wrong_method_answers_405_in_the_error_shape(client, world):
     assert_error(call(client, world, "delete", "/me"), 405, "method_not_allowed")
+
+
+def test_the_openapi_document_lists_the_time_zones_once_and_every_zone_field_refers_to_them(
+    client,
+):
+    from bookwithme.directory.models import available_time_zones
+
+    document = client.get(f"{API}/openapi.json").json()
+    assert document["components"]["schemas"]["TimeZone"]["enum"] == sorted(available_time_zones())
+    assert "localtime" not in document["components"]["schemas"]["TimeZone"]["enum"]
+    text = json.dumps(document)
+    # Profile, event, booking, and the three slots routes' `tz`.
+    assert text.count('"$ref": "#/components/schemas/TimeZone"') >= 6
+    for name in ("MePatch", "EventIn", "BookingIn"):
+        field = document["components"]["schemas"][name]["properties"]["time_zone"]
+        assert {"$ref": "#/components/schemas/TimeZone"} in (field, *field.get("anyOf", ())), name
+
+
+def test_the_openapi_document_declares_the_400_of_bodies_that_are_not_json(client):
+    document = client.get(f"{API}/openapi.json").json()
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if "requestBody" in operation:
+                assert "400" in operation["responses"], (method, path)
