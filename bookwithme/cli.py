@@ -13,13 +13,14 @@ def main() -> None:
     from django.core.management import execute_from_command_line
     from django.core.management.base import CommandParser
 
-    def one_line_error(parser: CommandParser, message: str) -> None:
+    def one_line_error(self: CommandParser, message: str) -> None:
         # A refused command says so in one line on stderr (argparse would add its usage).
-        if getattr(parser, "called_from_command_line", False):
-            parser.exit(2, f"{parser.prog}: {message} (see --help)\n")
-        original_error(parser, message)
+        if getattr(self, "called_from_command_line", False):
+            self.exit(2, f"{self.prog}: {message} (see --help)\n")
+        original_error(self, message)
 
     original_error = CommandParser.error
+    # Patching the method is the point: mypy refuses any assignment to a method.
     CommandParser.error = one_line_error  # type: ignore[method-assign]
     execute_from_command_line(["bookwithme", *sys.argv[1:]])
 

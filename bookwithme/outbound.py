@@ -287,14 +287,14 @@ class _Resolver(BaseResolver):
     def is_available(self) -> bool:
         return True
 
-    def getaddrinfo(  # type: ignore[override]
+    def getaddrinfo(
         self, host: Any, port: Any, family: Any, type: Any, proto: int = 0, flags: int = 0, **_: Any
     ) -> list[_Record]:
         if isinstance(host, bytes):
             host = host.decode("ascii")
         return resolve(str(host or "").strip("[]"), int(port or 0))
 
-    def create_connection(  # type: ignore[override]
+    def create_connection(
         self,
         address: tuple[str, int],
         timeout: Any = None,
@@ -363,7 +363,7 @@ class Session(niquests.Session):
         self.mount("https://", fenced)
         self.mount("http://", fenced)
 
-    def send(self, request: niquests.PreparedRequest, **kwargs: Any) -> niquests.Response:  # type: ignore[override]
+    def send(self, request: niquests.PreparedRequest, **kwargs: Any) -> niquests.Response:
         host = _host(request.url or "")
         kwargs["stream"] = True  # the body is read in `_exchange`, under the cap
         if _in_exchange.get():  # a redirect: the first send keeps the deadline and logs

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import caldav
 import pytest
-from liveserver import free_port
+from liveserver import DEADLINE, free_port, kill_tree, poll
 
 USER, PASSWORD = "alice", "s3cret-pw"
 
@@ -38,16 +38,14 @@ def one_event(uid: str, start: str, end: str, *lines: str) -> str:
     return vcalendar(vevent(uid, f"DTSTART:{start}", f"DTEND:{end}", *lines))
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
+    def listening() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"calendar server exited: {log.read_text()[-2000:]}")
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"calendar server did not listen in time: {log.read_text()[-2000:]}")
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    poll(listening, lambda: f"calendar server did not listen: {log.read_text()[-2000:]}")
 
 
 class DavServer:
@@ -69,18 +67,24 @@ class DavServer:
     def start(self) -> "DavServer":
         log = self.root / "server.log"
         with open(log, "a") as out:
-            self.proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
-        _wait_for_port(self.port, self.proc, log)
+            # A session of its own: `stop` kills whatever the server started too.
+            self.proc = subprocess.Popen(
+                self.command(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            _wait_for_port(self.port, self.proc, log)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=DEADLINE)
+            kill_tree(self.proc)
         self.proc = None
 
     def client(self) -> caldav.DAVClient:

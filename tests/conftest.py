@@ -13,10 +13,18 @@ from hostile_servers import (  # noqa: F401
     no_connections,
     no_http,
 )
+from hypothesis import settings as hypothesis_settings
 
 # Playwright drives the browser from the test thread while pytest-django's live server runs
 # Django in another; Django's async-safety check would refuse the ORM calls in between.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The property tests take their number of examples from one profile: few while working, many
+# in CI (.ci/run exports HYPOTHESIS_PROFILE=ci), with the blob that replays a failure printed.
+# No deadline: an example's time says more about the machine's load than about the code.
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def _django_is_on(request) -> bool:

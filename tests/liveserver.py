@@ -4,6 +4,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,27 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# How long any wait of the tests on a real process may last (a server answering, a port
+# open, a process gone, a page in the browser) before it fails: BOOKWITHME_TEST_DEADLINE
+# seconds, read here once. The slowest wait is serve's first answer, migrations included:
+# some 15 s on two loaded cores, so a minute by default.
+DEADLINE = float(os.environ.get("BOOKWITHME_TEST_DEADLINE", "60"))
+# Between two looks at the condition polled.
+POLL_INTERVAL = 0.05
+
+
+def poll[T](condition: Callable[[], T], failure: str | Callable[[], str] = "") -> T:
+    """Call `condition` until it returns something true, and return that; fail the test if it
+    has not within DEADLINE seconds, saying `failure` (or what `failure()` says then)."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        if result := condition():
+            return result
+        if time.monotonic() >= deadline:
+            said = failure() if callable(failure) else failure
+            raise AssertionError(f"not within {DEADLINE:g} s: {said or condition}")
+        time.sleep(POLL_INTERVAL)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -24,18 +46,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_health(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_health(port: int, proc: subprocess.Popen) -> None:
+    """Wait until serve answers /healthz; fail at once, with its log, should it exit."""
+
+    def answers() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"serve exited with {proc.returncode}: {output(proc)}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return
+                return r.status == 200
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError("serve did not answer /healthz in time")
+            return False
+
+    poll(answers, lambda: f"serve did not answer /healthz: {output(proc)[-2000:]}")
 
 
 def server_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
@@ -76,7 +99,9 @@ def start_serve(env: dict[str, str], port: int, *args: str) -> subprocess.Popen:
     """Start serve with its output going to serve.log in its data dir.
 
     Not a pipe: nobody reads a pipe while the server runs, and a full pipe would stall the
-    server on its next log line.
+    server on its next log line. In a session of its own, which every process of its tree
+    stays in (serve's children take process groups of their own, not sessions), so that
+    `kill_tree` finds them all, even those a killed serve left behind.
     """
     log = open(Path(env["BOOKWITHME_DATA_DIR"]) / "serve.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -86,10 +111,22 @@ def start_serve(env: dict[str, str], port: int, *args: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
+        start_new_session=True,
     )
     proc.log_path = Path(log.name)  # type: ignore[attr-defined]
     log.close()
     return proc
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], port: int, *args: str) -> Iterator[subprocess.Popen]:
+    """`start_serve`; on the way out, whatever happened in between (a failed assertion, a
+    Ctrl-C), every process of its tree still running is killed."""
+    proc = start_serve(env, port, *args)
+    try:
+        yield proc
+    finally:
+        kill_tree(proc)
 
 
 def output(proc: subprocess.Popen) -> str:
@@ -97,14 +134,13 @@ def output(proc: subprocess.Popen) -> str:
 
 
 def stop(proc: subprocess.Popen) -> str:
-    """Stop the server (SIGTERM, as a supervisor would) and return what it printed."""
+    """Stop the server (SIGTERM, as a supervisor would; SIGKILL should it outlast the
+    DEADLINE), kill whatever of its tree is left, and return what it printed."""
     if proc.poll() is None:
         proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=DEADLINE)
+    kill_tree(proc)
     return output(proc)
 
 
@@ -165,3 +201,65 @@ def on_each_engine(run: Callable[[str], None], description: str | None) -> None:
     if not args.sqlite_only:
         os.environ["DATABASE_URL"] = saved or "postgres://postgres@127.0.0.1:5432/test"
         run("postgresql")
+
+
+# --- process trees ------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat past the command name: state, ppid, pgrp, session, ...; [] once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie has finished: only its exit status is left to collect)."""
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`: children, their children, ..."""
+    children: dict[int, list[int]] = {}
+    for other in _pids():
+        fields = _stat(other)
+        if fields:
+            children.setdefault(int(fields[1]), []).append(other)
+    found: set[int] = set()
+    below = list(children.get(pid, []))
+    while below:
+        child = below.pop()
+        if child not in found:
+            found.add(child)
+            below += children.get(child, [])
+    return found
+
+
+def session(sid: int) -> set[int]:
+    """The live processes of session `sid`, wherever they were reparented."""
+    return {pid for pid in _pids() if (f := _stat(pid)) and f[3] == str(sid) and f[0] != "Z"}
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL every process group of the session `proc` leads (see start_serve), again until
+    none is left (serve may have started a worker meanwhile), then collect `proc` itself.
+    Never this process's own group or session."""
+    sid, own = proc.pid, {os.getpgrp(), os.getsid(0)}
+
+    def nothing_left() -> bool:
+        left = session(sid) if sid not in own else set()
+        for group in {int(f[2]) for f in map(_stat, left) if f} - own:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+        return not left
+
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    poll(nothing_left, lambda: f"still running in session {sid}: {sorted(session(sid))}")
+    proc.wait()

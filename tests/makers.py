@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 
-from bookwithme.booking import services
-from bookwithme.booking.meeting_types import apply_changes
+from bookwithme.api.schemas import MeetingTypePatch
+from bookwithme.booking import meeting_types, services
 from bookwithme.booking.models import MeetingType, WorkingHours
 from bookwithme.directory.models import ApiToken, Organization
 from bookwithme.tokens import new_token
@@ -58,9 +58,10 @@ def make_token(person, app: str = "PersonalBookings") -> str:
 
 
 def make_type(owner, **fields) -> MeetingType:
+    """A type made as the API makes it, from the fields as the API names them."""
     data = {"title": "Intro call", "duration_minutes": 30, "min_notice_minutes": 0}
     data.update(fields)
-    return apply_changes(MeetingType(owner=owner), data)
+    return meeting_types.save(MeetingType(owner=owner), MeetingTypePatch(**data).changes())
 
 
 def make_link(meeting_type, **options) -> str:

@@ -1,65 +1,66 @@
-"""`bookwithme serve` as a user runs it: a real process tree, real signals, a real socket."""
+"""`bookwithme serve` as a user runs it: a real process tree, real signals, a real socket.
 
+Each test looks at the tree inside `serving`, which kills whatever of it is left on the way
+out: a failing test leaves no process behind either.
+"""
+
+import json
 import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import liveserver
 import pytest
-from liveserver import free_port, wait_for_health
+from liveserver import DEADLINE, alive, descendants, free_port, poll, wait_for_health
 
 pytestmark = pytest.mark.slow
 
 
-def descendants(pid: int) -> set[int]:
-    children = set()
-    for status in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = status.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(status.parent.name)
-            children |= {child} | descendants(child)
-    return children
+def serving(tmp_path: Path, port: int):
+    return liveserver.serving(liveserver.server_env(tmp_path), port, "--workers", "1")
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+def left_of(tree: set[int]) -> list[str]:
+    """The processes of `tree` still running, as their command lines."""
+    return [cmdline(pid) for pid in sorted(tree) if alive(pid)]
 
 
-def start_serve(tmp_path: Path, port: int) -> subprocess.Popen:
-    return liveserver.start_serve(liveserver.server_env(tmp_path), port, "--workers", "1")
+def test_a_long_bad_header_gets_the_apis_json_error_not_gunicorns_page(tmp_path):
+    port = free_port()
+    with serving(tmp_path, port) as proc:
+        wait_for_health(port, proc)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/pages/nobody/intro/bookings",
+            data=b"{}",
+            method="POST",
+            headers={"Content-Type": "application/json", "Idempotency-Key": "k" * 10_000},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=DEADLINE)
+        assert refused.value.code == 422
+        assert refused.value.headers["Content-Type"] == "application/json"
+        body = json.loads(refused.value.read())
+        assert body["error"] == "validation" and "Idempotency-Key" in body["fields"], body
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_serve_answers_then_stops_every_child_on_a_signal(tmp_path, signum):
     port = free_port()
-    proc = start_serve(tmp_path, port)
-    try:
+    with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
         tree = descendants(proc.pid)
         # gunicorn's master and its worker, and the two task workers.
         assert len(tree) >= 4
         proc.send_signal(signum)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    out = liveserver.output(proc)
-    assert proc.returncode == 0, out
-    assert "bookwithme stopped" in out
-    time.sleep(0.2)
-    assert [pid for pid in tree if alive(pid)] == []
+        proc.wait(timeout=DEADLINE)
+        out = liveserver.output(proc)
+        assert proc.returncode == 0, out
+        assert "bookwithme stopped" in out
+        poll(lambda: not left_of(tree), lambda: f"left behind: {left_of(tree)}")
     # Migrations ran into the data dir's SQLite file, which is in WAL mode.
     db = sqlite3.connect(tmp_path / "bookwithme.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -69,27 +70,20 @@ def test_serve_answers_then_stops_every_child_on_a_signal(tmp_path, signum):
 
 def test_serve_stops_the_rest_and_fails_when_the_web_server_dies(tmp_path):
     port = free_port()
-    proc = start_serve(tmp_path, port)
-    try:
+    with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
-        children = [
-            pid
-            for pid in descendants(proc.pid)
-            if "gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        ]
+        children = {pid for pid in descendants(proc.pid) if "gunicorn" in cmdline(pid)}
         master = min(children)
         tree = descendants(proc.pid)
         os.kill(master, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    out = liveserver.output(proc)
-    assert proc.returncode != 0
-    assert "the web process exited" in out
-    time.sleep(0.5)
-    # gunicorn's own worker may outlive a SIGKILLed master briefly; the task worker must not.
-    assert [pid for pid in tree if alive(pid) and pid != master and pid not in children] == []
+        proc.wait(timeout=DEADLINE)
+        out = liveserver.output(proc)
+        assert proc.returncode != 0
+        assert "the web process exited" in out
+        # gunicorn's own worker may outlive a SIGKILLed master briefly; the task workers must
+        # not outlive serve.
+        workers = tree - children
+        poll(lambda: not left_of(workers), lambda: f"left behind: {left_of(workers)}")
 
 
 def cmdline(pid: int) -> str:
@@ -107,15 +101,6 @@ def task_workers(serve_pid: int) -> dict[str, int]:
         if " worker " in f"{line} " and alive(pid):
             found[line.split(" worker ", 1)[1].strip()] = pid
     return found
-
-
-def poll(condition, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    return condition()
 
 
 def healthy(port: int) -> bool:
@@ -136,22 +121,28 @@ def port_free(port: int) -> bool:
 
 def test_serve_restarts_a_killed_worker_and_keeps_serving(tmp_path):
     port = free_port()
-    proc = start_serve(tmp_path, port)
-    try:
+    with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
-        workers = poll(lambda: len(task_workers(proc.pid)) == 2 and task_workers(proc.pid))
+        workers = poll(
+            lambda: len(task_workers(proc.pid)) == 2 and task_workers(proc.pid),
+            lambda: f"serve's task workers: {task_workers(proc.pid)}",
+        )
         # One worker for mail, one for the calendars (and anything else).
         assert set(workers) == {"--queue mail", "--queue calendars --queue default"}
-        os.kill(workers["--queue mail"], signal.SIGKILL)
+        killed = workers["--queue mail"]
+        os.kill(killed, signal.SIGKILL)
         assert healthy(port)
-        again = poll(lambda: task_workers(proc.pid).get("--queue mail"))
-        assert again and again != workers["--queue mail"]
+
+        def new_mail_worker() -> int | None:
+            pid = task_workers(proc.pid).get("--queue mail")
+            return pid if pid != killed else None
+
+        poll(new_mail_worker, "no new mail worker")
         assert (
             task_workers(proc.pid)["--queue calendars --queue default"]
             == workers["--queue calendars --queue default"]
         )
         assert proc.poll() is None and healthy(port)
-    finally:
         out = liveserver.stop(proc)
     assert "the mail worker exited with code -9; starting it again in 1 s" in out
     assert proc.returncode == 0, out
@@ -159,30 +150,20 @@ def test_serve_restarts_a_killed_worker_and_keeps_serving(tmp_path):
 
 def test_a_killed_serve_leaves_no_process_behind_and_frees_its_port(tmp_path):
     port = free_port()
-    proc = start_serve(tmp_path, port)
-    tree: set[int] = set()
-    try:
+    with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
-        poll(lambda: len(task_workers(proc.pid)) == 2)
+        poll(lambda: len(task_workers(proc.pid)) == 2, "serve did not start two task workers")
         tree = descendants(proc.pid)
         assert len(tree) >= 4  # gunicorn's arbiter and its worker, two task workers
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        assert poll(lambda: not [pid for pid in tree if alive(pid)], timeout=15), [
-            cmdline(pid) for pid in tree if alive(pid)
-        ]
-        assert poll(lambda: port_free(port), timeout=5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pid in tree:  # should the test fail, leave no orphan behind either
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=DEADLINE)
+        poll(lambda: not left_of(tree), lambda: f"left behind: {left_of(tree)}")
+        poll(lambda: port_free(port), f"port {port} still taken")
 
 
 def test_serve_refuses_a_bad_port(tmp_path):
-    proc = start_serve(tmp_path, 70000)
-    proc.wait(timeout=30)
+    with serving(tmp_path, 70000) as proc:
+        proc.wait(timeout=DEADLINE)
     out = liveserver.output(proc)
     assert proc.returncode != 0
     assert "--port must be between 1 and 65535" in out

@@ -5,13 +5,12 @@ timeout); syncing is the worker's. Passwords go in, never out.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.organizer import me
@@ -46,47 +45,32 @@ class FoundOut(Schema):
     name: str
 
 
+# Text the model keeps as "" when there is none: shown as null.
+OrNull = Annotated[str | None, BeforeValidator(lambda value: value or None)]
+
+
 class CalendarOut(Schema):
+    # A connection as its owner sees it: never its password.
     id: int
     kind: str
     url: str
     username: str | None
     check: list[str]
-    write_to: str | None
-    calendars: list[FoundOut]
+    write_to: OrNull
+    calendars: list[FoundOut] = Field(alias="found")
     last_sync_at: datetime | None
     last_success_at: datetime | None
-    last_error: str | None
-    write_error: str | None
-    stale: bool
+    last_error: OrNull
+    write_error: OrNull
+    stale: bool = Field(alias="is_stale")
     next_sync_at: datetime | None
     # Events its last syncs could not read: how many, a few with why; time zone warnings.
-    skipped_count: int
-    skipped: list[SkippedEvent]
-    warnings: list[str]
+    skipped_count: int = Field(alias="unread_summary.skipped_count")
+    skipped: list[SkippedEvent] = Field(alias="unread_summary.skipped")
+    warnings: list[str] = Field(alias="unread_summary.warnings")
 
-
-def present(connection: Connection, now: datetime | None = None) -> dict:
-    caldav = connection.kind == Connection.Kind.CALDAV
-    unread = connection.unread_summary()
-    return {
-        "id": connection.pk,
-        "kind": connection.kind,
-        "url": connection.url,
-        "username": connection.username if caldav else None,
-        "check": [c.url for c in connection.checked.all()],
-        "write_to": connection.write_to or None,
-        "calendars": connection.found,
-        "last_sync_at": connection.last_sync_at,
-        "last_success_at": connection.last_success_at,
-        "last_error": connection.last_error or None,
-        "write_error": connection.write_error or None,
-        "stale": connection.is_stale(now),
-        "next_sync_at": connection.next_sync_at,
-        "skipped_count": unread.skipped_count,
-        "skipped": unread.skipped,
-        "warnings": unread.warnings,
-    }
+    resolve_username = staticmethod(lambda c: c.username if c.kind == c.Kind.CALDAV else None)
+    resolve_check = staticmethod(lambda c: [checked.url for checked in c.checked.all()])
 
 
 def _own(request: HttpRequest, connection_id: int) -> Connection:
@@ -95,8 +79,7 @@ def _own(request: HttpRequest, connection_id: int) -> Connection:
 
 @router.get("/calendars", response={200: list[CalendarOut], **ERRORS})
 def list_calendars(request: HttpRequest):
-    now = timezone.now()
-    return [present(c, now) for c in Connection.objects.of(me(request))]
+    return Connection.objects.of(me(request))
 
 
 @router.post("/calendars", response={201: CalendarOut, **ERRORS})
@@ -125,12 +108,12 @@ def create_calendar(request: HttpRequest, payload: CalendarIn):
             check=payload.check,
             write_to=payload.write_to,
         )
-    return Status(201, present(connection))
+    return Status(201, connection)
 
 
 @router.get("/calendars/{connection_id}", response={200: CalendarOut, **ERRORS})
 def get_calendar(request: HttpRequest, connection_id: int):
-    return present(_own(request, connection_id))
+    return _own(request, connection_id)
 
 
 @router.patch("/calendars/{connection_id}", response={200: CalendarOut, **ERRORS})
@@ -142,7 +125,7 @@ def patch_calendar(request: HttpRequest, connection_id: int, payload: CalendarPa
         check=changes.get("check"),
         write_to=changes.get("write_to", ...),
     )
-    return present(_own(request, connection.pk))
+    return _own(request, connection.pk)
 
 
 @router.delete("/calendars/{connection_id}", response={204: None, **ERRORS})
@@ -156,4 +139,4 @@ def sync_calendar(request: HttpRequest, connection_id: int):
     """Sync now: queued for the worker (the request itself never calls the server)."""
     connection = _own(request, connection_id)
     connections.sync_now(connection)
-    return Status(202, present(connection))
+    return Status(202, connection)

@@ -7,10 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
-from bookwithme import slots
-from bookwithme.api import present
 from bookwithme.api.auth import TokenAuth
-from bookwithme.api.errors import ApiError
 from bookwithme.api.params import DateParam, check_dates
 from bookwithme.api.schemas import (
     BookingOut,
@@ -36,10 +33,10 @@ from bookwithme.api.schemas import (
 from bookwithme.booking import addresses, feeds, meeting_types, services
 from bookwithme.booking.availability import day_span
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
+from bookwithme.calendars.errors import InputError
 from bookwithme.calendars.events import add_event, import_ics
 from bookwithme.calendars.models import Event
 from bookwithme.directory.models import available_time_zones, update_profile
-from bookwithme.directory.policy import page_decision
 
 router = Router(auth=TokenAuth(), tags=["organizer"])
 ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error}
@@ -57,25 +54,13 @@ def own_type(request: HttpRequest, type_id: int) -> MeetingType:
 
 @router.get("/me", response={200: MeOut, **ERRORS})
 def get_me(request: HttpRequest):
-    person = me(request)
-    decision = page_decision(person)
-    return {
-        "email": person.email,
-        "name": person.name,
-        "time_zone": person.time_zone,
-        "page_slug": person.page_slug,
-        "page_url": addresses.page_url(person),
-        "page_published": person.page_published,
-        "language": person.language,
-        "enabled": decision.allowed,
-        "disabled_reason": decision.reason,
-    }
+    return me(request)
 
 
 @router.patch("/me", response={200: MeOut, **ERRORS})
 def patch_me(request: HttpRequest, payload: MePatch):
     update_profile(me(request), payload.model_dump(exclude_unset=True))
-    return get_me(request)
+    return me(request)
 
 
 @router.get("/me/bookings-feed", response={200: BookingsFeedOut, **ERRORS})
@@ -105,12 +90,7 @@ def get_working_hours(request: HttpRequest):
 
 @router.put("/me/working-hours", response={200: WorkingHoursIO, **ERRORS})
 def put_working_hours(request: HttpRequest, payload: WorkingHoursIO):
-    try:
-        return WorkingHours.replace(me(request), payload.weekly, payload.overrides)
-    except slots.HoursError as e:
-        raise ApiError(
-            422, "validation", "Some fields are not valid.", {"weekly": [str(e)]}
-        ) from None
+    return WorkingHours.replace(me(request), payload.weekly, payload.overrides)
 
 
 @router.get("/me/events", response={200: list[EventOut], **ERRORS})
@@ -132,7 +112,7 @@ def list_events(
 @router.post("/me/events", response={201: Created, **ERRORS})
 def create_event(request: HttpRequest, payload: EventIn):
     if payload.time_zone is not None and payload.time_zone not in available_time_zones():
-        raise ApiError(422, "validation", "Unknown time zone.", {"time_zone": ["Unknown."]})
+        raise InputError({"time_zone": ["Unknown."]}, "Unknown time zone.")
     event = add_event(
         me(request),
         title=payload.title,
@@ -175,26 +155,23 @@ def delete_event(request: HttpRequest, event_id: int):
 @router.get("/meeting-types", response={200: list[MeetingTypeOut], **ERRORS})
 def list_types(request: HttpRequest):
     types = MeetingType.objects.live().filter(owner=me(request)).select_related("owner")
-    return [present.meeting_type(mt) for mt in types.order_by("created_at", "pk")]
+    return types.order_by("created_at", "pk")
 
 
 @router.post("/meeting-types", response={201: MeetingTypeOut, **ERRORS})
 def create_type(request: HttpRequest, payload: MeetingTypeIn):
-    mt = MeetingType(owner=me(request))
-    meeting_types.apply_changes(mt, payload.model_dump(exclude_unset=True))
-    return Status(201, present.meeting_type(mt))
+    mt = meeting_types.save(MeetingType(owner=me(request)), payload.changes())
+    return Status(201, mt)
 
 
 @router.get("/meeting-types/{type_id}", response={200: MeetingTypeOut, **ERRORS})
 def get_type(request: HttpRequest, type_id: int):
-    return present.meeting_type(own_type(request, type_id))
+    return own_type(request, type_id)
 
 
 @router.patch("/meeting-types/{type_id}", response={200: MeetingTypeOut, **ERRORS})
 def patch_type(request: HttpRequest, type_id: int, payload: MeetingTypePatch):
-    mt = own_type(request, type_id)
-    meeting_types.apply_changes(mt, payload.model_dump(exclude_unset=True))
-    return present.meeting_type(mt)
+    return meeting_types.save(own_type(request, type_id), payload.changes())
 
 
 @router.delete("/meeting-types/{type_id}", response={204: None, **ERRORS})
@@ -225,8 +202,7 @@ def create_link(request: HttpRequest, type_id: int, payload: LinkIn):
 
 @router.get("/meeting-types/{type_id}/links", response={200: list[LinkOut], **ERRORS})
 def list_links(request: HttpRequest, type_id: int):
-    links = own_type(request, type_id).links.order_by("-created_at", "-pk")
-    return [present.link(link) for link in links]
+    return own_type(request, type_id).links.order_by("-created_at", "-pk")
 
 
 @router.get("/bookings", response={200: list[BookingOut], **ERRORS})
@@ -246,10 +222,7 @@ def list_bookings(
         bookings = bookings.filter(start__lt=day_span(to, to, tz)[1])
     if status:
         bookings = bookings.filter(status=status)
-    return [
-        present.booking_for_organizer(b, person.time_zone)
-        for b in bookings.order_by("start", "pk")[:2000]
-    ]
+    return bookings.order_by("start", "pk")[:2000]
 
 
 @router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
@@ -257,5 +230,4 @@ def cancel_booking(request: HttpRequest, booking_id: int, payload: CancelIn | No
     person = me(request)
     booking = get_object_or_404(Booking, pk=booking_id, owner=person)
     reason = payload.reason if payload else ""
-    booking = services.cancel(booking, by=Booking.CancelledBy.ORGANIZER, reason=reason or "")
-    return present.booking_for_organizer(booking, person.time_zone)
+    return services.cancel(booking, by=Booking.CancelledBy.ORGANIZER, reason=reason or "")

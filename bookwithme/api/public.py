@@ -11,7 +11,6 @@ from django.utils.translation import get_language_from_request
 from ninja import Header, Query, Router, Status
 
 from bookwithme import throttle
-from bookwithme.api import present
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.errors import ApiError
 from bookwithme.api.params import LAST_DATE, DateParam, check_dates
@@ -30,20 +29,12 @@ from bookwithme.api.schemas import (
     TimeZone,
 )
 from bookwithme.booking import access, addresses, services
-from bookwithme.booking.availability import (
-    MAX_SPAN_DAYS,
-    NOTICE_STALE,
-    cache_key,
-    cached_pairs,
-    day_span,
-    slots_for,
-    within_bounds,
-)
+from bookwithme.booking.availability import MAX_SPAN_DAYS, Days, Offer, offer, offer_on_page
 from bookwithme.booking.errors import BookingCancelled, NotFound
+from bookwithme.booking.ics import invitation
 from bookwithme.booking.models import Booking, Link, MeetingType
 from bookwithme.clients import client_address
 from bookwithme.directory.models import available_time_zones
-from bookwithme.notify.itip import invitation
 
 router = Router(tags=["public"])
 ERRORS = {400: Error, 404: Error, 409: Error, 410: Error, 422: Error, 429: Error}
@@ -60,20 +51,21 @@ def _zone(tz: str | None, default: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _span(mt_tz: str, from_: date | None, to: date | None, tz: str | None):
-    zone = _zone(tz, mt_tz)
+def _days(owner_tz: str, from_: date | None, to: date | None, tz: str | None) -> Days:
+    """The days a slots request asks: `from`..`to` in `tz`, by default a week from today in
+    the owner's zone."""
+    zone = _zone(tz, owner_tz)
     check_dates(from_, to)
     first = from_ or timezone.now().astimezone(zone).date()
     last = to or min(first + timedelta(days=DEFAULT_SPAN_DAYS - 1), LAST_DATE)
     check_dates(first, last, max_days=MAX_SPAN_DAYS)
-    return zone, first, last
+    return Days(first, last, zone)
 
 
-def _slots_response(
-    zone: ZoneInfo, pairs: list[tuple[float, float]], notice: str | None = None
-) -> JsonResponse:
+def _slots_response(answer: Offer) -> JsonResponse:
     # The hottest route: its body is built right here rather than re-validated by the
     # SlotsOut schema, which still documents it.
+    zone = answer.tz
     body: dict = {
         "time_zone": zone.key,
         "slots": [
@@ -81,18 +73,17 @@ def _slots_response(
                 "start": datetime.fromtimestamp(s, zone).isoformat(),
                 "end": datetime.fromtimestamp(e, zone).isoformat(),
             }
-            for s, e in pairs
+            for s, e in answer.pairs
         ],
     }
-    if notice:
-        body["notice"] = notice
+    if answer.notice:
+        body["notice"] = answer.notice
     return JsonResponse(body)
 
 
 def _slots(mt: MeetingType, from_, to, tz, ignoring: Booking | None = None) -> JsonResponse:
-    zone, first, last = _span(mt.owner.time_zone, from_, to, tz)
-    offer = slots_for(mt, first, last, zone, ignoring=ignoring)
-    return _slots_response(zone, offer.pairs, offer.notice)
+    days = _days(mt.owner.time_zone, from_, to, tz)
+    return _slots_response(offer(mt, days, ignoring=ignoring))
 
 
 # Bookings and moves one client address may attempt in a window
@@ -122,7 +113,7 @@ def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: L
         answers=payload.answers,
     )
     result = services.book(mt, payload.start, attendee, link=link, idempotency_key=key)
-    return Status(201, present.booked(result.booking, result.manage_token))
+    return Status(201, result.booking)
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -132,16 +123,12 @@ def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: L
 def page(request: HttpRequest, page_slug: str):
     person = access.page_owner(page_slug)
     types = MeetingType.objects.public().filter(owner=person).order_by("created_at", "pk")
-    return {
-        "owner": present.owner(person),
-        "meeting_types": [present.public_type(t) for t in types],
-    }
+    return {"owner": person, "meeting_types": types}
 
 
 @router.get("/pages/{page_slug}/{type_slug}", response={200: PublicTypeOut, **ERRORS})
 def page_type(request: HttpRequest, page_slug: str, type_slug: str):
-    mt = access.public_type(page_slug, type_slug)
-    return {**present.public_type(mt), "owner": present.owner(mt.owner)}
+    return access.public_type(page_slug, type_slug)
 
 
 @router.get(
@@ -155,19 +142,9 @@ def page_slots(
     to: DateParam | None = None,
     tz: TimeZone | None = None,
 ):
-    head = access.public_type_head(page_slug, type_slug)
-    if head is not None and head.available:
-        # Answered from the cache after one small query when nothing has changed.
-        zone, first, last = _span(head.owner_tz, from_, to, tz)
-        if head.calendar_stale:
-            return _slots_response(zone, [], NOTICE_STALE)
-        span_start, span_end = day_span(first, last, zone)
-        key = cache_key(head.type_id, head.owner_version, head.owner_tz, span_start, span_end)
-        pairs = cached_pairs(key)
-        if pairs is not None:
-            bounded = within_bounds(pairs, head.min_notice_minutes, head.horizon_days)
-            return _slots_response(zone, bounded)
-    return _slots(access.public_type(page_slug, type_slug), from_, to, tz)
+    # Answered from the cache after one small query when nothing has changed.
+    answer = offer_on_page(page_slug, type_slug, lambda owner_tz: _days(owner_tz, from_, to, tz))
+    return _slots_response(answer)
 
 
 @router.post("/pages/{page_slug}/{type_slug}/bookings", response={201: BookedOut, **ERRORS})
@@ -188,14 +165,7 @@ def page_book(
 
 @router.get("/links/{token}", response={200: LinkPageOut, **ERRORS})
 def link_page(request: HttpRequest, token: str):
-    link = access.link_for(token, address=client_address(request))
-    mt = link.meeting_type
-    return {
-        "owner": present.owner(mt.owner),
-        "meeting_type": present.public_type(mt),
-        "expires_at": link.expires_at,
-        "single_use": link.single_use,
-    }
+    return access.link_for(token, address=client_address(request))
 
 
 @router.delete("/links/{token}", auth=TokenAuth(), response={204: None, 401: Error, 404: Error})
@@ -245,7 +215,7 @@ def link_book(
 
 @router.get("/manage/{token}", response={200: ManageOut, **ERRORS})
 def manage(request: HttpRequest, token: str):
-    return present.managed(access.booking_for(token, address=client_address(request)))
+    return access.booking_for(token, address=client_address(request))
 
 
 @router.get("/manage/{token}/slots", response={200: SlotsOut, **ERRORS}, exclude_none=True)
@@ -271,8 +241,7 @@ def manage_reschedule(request: HttpRequest, token: str, payload: RescheduleIn):
     booking = access.booking_for(token, address=client_address(request))
     if booking.is_active:
         access.check_page(booking.owner)
-    booking = services.reschedule(booking, payload.start)
-    return present.managed(booking)
+    return services.reschedule(booking, payload.start)
 
 
 @router.post("/manage/{token}/cancel", response={200: StatusOut, **ERRORS})

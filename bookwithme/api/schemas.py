@@ -1,11 +1,24 @@
-"""Request and response shapes of the JSON API (CONTRACT.md), as pydantic schemas."""
+"""Request and response shapes of the JSON API (docs/api.md), as pydantic schemas.
+
+Response schemas read the models themselves (ninja's `resolve_*` for what is computed), so each
+object is rendered here and nowhere else; the slots route alone builds its body by hand.
+"""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
+import pydantic
+from django.conf import settings
+from django.db import models
 from ninja import Schema
 from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
+
+from bookwithme.booking import addresses, meeting_types
+from bookwithme.booking.addresses import absolute, manage_url, type_url
+from bookwithme.booking.models import QUESTION_KINDS, MeetingType
+from bookwithme.directory.policy import page_decision
 
 # The names a time zone may have: one enum in the OpenAPI document (`api.urls` puts the
 # component where this mark is), checked by the services that take it, with their messages.
@@ -19,6 +32,12 @@ OneLine = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
 # A name: one line, not only spaces.
 Name = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
 Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+# The languages bookwithme speaks: settings.LANGUAGES, the one list. A Literal made at run
+# time is no type to mypy, which reads it as the str it is.
+if TYPE_CHECKING:
+    Language = str
+else:
+    Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]
 
 
 def _has_nul(value: Any) -> bool:
@@ -54,6 +73,14 @@ class Error(Schema):
     fields: dict[str, list[str]] | None = None
 
 
+def local(value: datetime, tz: str) -> datetime:
+    return value.astimezone(ZoneInfo(tz))
+
+
+def organizers(context: dict) -> str:
+    return context["request"].person.time_zone
+
+
 # --- the organizer -------------------------------------------------------------------------
 
 
@@ -68,15 +95,20 @@ class MeOut(Schema):
     enabled: bool
     disabled_reason: str | None
 
+    resolve_page_url = staticmethod(addresses.page_url)  # not the field above
+    resolve_enabled = staticmethod(lambda person: page_decision(person).allowed)
+    resolve_disabled_reason = staticmethod(lambda person: page_decision(person).reason)
+
 
 class MePatch(In):
-    # Each may be left out; none may be null.
-    name: Name = Field(None, max_length=200)
+    # Each may be left out; none may be null. None is only the default of one left out (which
+    # pydantic never validates, and `exclude_unset` drops): hence the ignores.
+    name: Name = Field(None, max_length=200)  # type: ignore[assignment]
     time_zone: TimeZone = None  # type: ignore[assignment]
     # null takes the page's address away.
     page_slug: str | None = Field(None, min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
     page_published: StrictBool = None  # type: ignore[assignment]
-    language: Literal["en", "fr"] = None  # type: ignore[assignment]
+    language: Language = None  # type: ignore[assignment]
 
 
 class WorkingHoursIO(In):
@@ -125,46 +157,17 @@ class Imported(Schema):
     warnings: list[str]
 
 
-class Location(In):
-    kind: Literal["online", "in_person", "phone"] = "online"
-    value: str = Field("", max_length=500)
-
-
-class Question(In):
-    id: str = Field(max_length=40)
-    label: str = Field(max_length=300)
-    kind: Literal["text", "long_text", "phone"] = "text"
-    required: StrictBool = False
-
-
+# --- meeting types: `meeting_types.FIELDS`, typed from the model -----------------------------
+# The model's names and values, but for one `location: {kind, value}` (`location_kind`,
+# `location_value`) and `hours: "working_hours"` for a type without hours of its own.
+API_NAMES = {"location_kind": "location", "location_value": "location"}
+TYPE_FIELDS = tuple(dict.fromkeys(API_NAMES.get(name, name) for name in meeting_types.FIELDS))
 Hours = Literal["working_hours"] | dict[str, Any]
 
 
-class MeetingTypeFields(In):
-    slug: str | None = Field(None, max_length=60)
-    description: str | None = Field(None, max_length=5000)
-    visibility: Literal["public", "private"] | None = None
-    location: Location | None = None
-    online_meeting: StrictBool | None = None
-    hours: Hours | None = None
-    buffer_before_minutes: int | None = None
-    buffer_after_minutes: int | None = None
-    min_notice_minutes: int | None = None
-    horizon_days: int | None = None
-    slot_step_minutes: int | None = None
-    daily_limit: int | None = None
-    questions: list[Question] | None = None
-    reminder_minutes_before: int | None = None
-
-
-class MeetingTypeIn(MeetingTypeFields):
-    title: str = Field(max_length=200)
-    duration_minutes: int
-
-
-class MeetingTypePatch(MeetingTypeFields):
-    title: str | None = Field(None, max_length=200)
-    duration_minutes: int | None = None
+class Location(In):
+    kind: Literal[tuple(MeetingType.LocationKind.values)] = "online"  # type: ignore[valid-type]
+    value: str = Field(default="", max_length=500)
 
 
 class LocationOut(Schema):
@@ -172,25 +175,89 @@ class LocationOut(Schema):
     value: str
 
 
-class MeetingTypeOut(Schema):
-    id: int
-    title: str
-    slug: str
-    description: str
-    duration_minutes: int
-    visibility: str
-    location: LocationOut
-    online_meeting: bool
-    hours: Hours
-    buffer_before_minutes: int
-    buffer_after_minutes: int
-    min_notice_minutes: int
-    horizon_days: int
-    slot_step_minutes: int
-    daily_limit: int | None
-    questions: list[dict[str, Any]]
-    reminder_minutes_before: int | None
-    url: str | None
+class Question(In):
+    id: str = Field(max_length=40)
+    label: str = Field(max_length=300)
+    kind: Literal[QUESTION_KINDS] = "text"  # type: ignore[valid-type]
+    required: StrictBool = False
+
+
+SHAPES_IN: dict[str, Any] = {"location": Location, "hours": Hours, "questions": list[Question]}
+SHAPES_OUT: dict[str, Any] = {
+    "location": LocationOut,
+    "hours": Hours,
+    "slot_step_minutes": int,  # the duration while the step follows it
+    "questions": list[dict[str, Any]],
+}
+
+
+def json_type(name: str, *, out: bool) -> Any:
+    """The JSON type of a meeting type's plain field, as its model field says."""
+    field = MeetingType._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a relation's reverse side: none of FIELDS
+        raise TypeError(f"{name!r} is not a field of MeetingType's own")
+    kind: Any
+    if isinstance(field, models.BooleanField):
+        kind = bool if out else StrictBool
+    elif isinstance(field, models.IntegerField):
+        kind = int
+    elif field.choices and not out:
+        kind = Literal[tuple(value for value, _label in field.choices)]
+    else:
+        kind = str if out else Annotated[str, Field(max_length=field.max_length)]
+    return kind | None if out and field.null else kind
+
+
+class MeetingTypeChanges(In):
+    """A type's fields as sent; `changes()` names them as `meeting_types.save` takes them."""
+
+    def changes(self) -> dict[str, Any]:
+        changes = self.model_dump(exclude_unset=True)
+        if "location" in changes:
+            del changes["location"]
+            location = self.location or Location()  # type: ignore[attr-defined]
+            changes.update(location_kind=location.kind, location_value=location.value)
+        if changes.get("hours") == "working_hours":
+            changes["hours"] = None
+        for name in ("slug", "description"):  # null: made from the title, or none
+            if name in changes and changes[name] is None:
+                changes[name] = ""
+        return changes
+
+
+def _changes(name: str, required: tuple[str, ...]) -> Any:
+    fields: dict[str, Any] = {}
+    for field in TYPE_FIELDS:
+        kind = SHAPES_IN.get(field) or json_type(field, out=False)
+        fields[field] = (kind, ...) if field in required else (kind | None, None)
+    return pydantic.create_model(name, __base__=MeetingTypeChanges, **fields)
+
+
+MeetingTypeIn = _changes("MeetingTypeIn", meeting_types.REQUIRED)
+MeetingTypePatch = _changes("MeetingTypePatch", ())
+
+
+class MeetingTypeShown(Schema):
+    # What the API shows otherwise than the model holds it; the other fields read as they are.
+    resolve_location = staticmethod(
+        lambda mt: {"kind": mt.location_kind, "value": mt.location_value}
+    )
+    resolve_hours = staticmethod(lambda mt: "working_hours" if mt.hours is None else mt.hours)
+    resolve_slot_step_minutes = staticmethod(lambda mt: mt.slot_step_minutes or mt.duration_minutes)
+    resolve_url = staticmethod(type_url)
+
+
+# Any to mypy, which would otherwise hold each (type, default) to create_model's own keywords.
+_SHOWN_FIELDS: dict[str, Any] = {
+    f: (SHAPES_OUT.get(f) or json_type(f, out=True), ...) for f in TYPE_FIELDS
+}
+MeetingTypeOut: Any = pydantic.create_model(
+    "MeetingTypeOut",
+    __base__=MeetingTypeShown,
+    id=(int, ...),
+    **_SHOWN_FIELDS,
+    url=(str | None, ...),
+)
 
 
 class LinkIn(In):
@@ -218,10 +285,11 @@ class LinkOut(Schema):
 
 
 class Attendee(Schema):
-    name: str
-    email: str
-    time_zone: str
-    language: str
+    # Read from the booking.
+    name: str = Field(alias="attendee_name")
+    email: str = Field(alias="attendee_email")
+    time_zone: str = Field(alias="attendee_time_zone")
+    language: str = Field(alias="attendee_language")
 
 
 class TypeRef(Schema):
@@ -231,6 +299,7 @@ class TypeRef(Schema):
 
 
 class BookingOut(Schema):
+    # A booking as its organizer sees it, its times in their time zone.
     id: int
     meeting_type: TypeRef
     start: datetime
@@ -243,6 +312,10 @@ class BookingOut(Schema):
     cancel_reason: str
     cancelled_by: str
     created_at: datetime
+
+    resolve_start = staticmethod(lambda b, context: local(b.start, organizers(context)))
+    resolve_end = staticmethod(lambda b, context: local(b.end, organizers(context)))
+    resolve_attendee = staticmethod(lambda b: b)
 
 
 class CancelIn(In):
@@ -290,7 +363,7 @@ class PublicTypeOut(PublicType):
 
 
 class LinkPageOut(Schema):
-    owner: Owner
+    owner: Owner = Field(alias="meeting_type.owner")
     meeting_type: PublicType
     expires_at: datetime
     single_use: bool
@@ -313,11 +386,17 @@ class BookingIn(In):
     email: OneLine = Field(min_length=3, max_length=254)
     time_zone: TimeZone
     notes: Text | None = Field(None, max_length=5000)
-    language: Literal["en", "fr"] | None = None
+    language: Language | None = None
     answers: dict[str, str] | None = None
 
 
-class BookedOut(Schema):
+class AttendeeSide(Schema):
+    # A booking as its attendee sees it: times in their time zone.
+    resolve_start = staticmethod(lambda b: local(b.start, b.attendee_time_zone))
+    resolve_end = staticmethod(lambda b: local(b.end, b.attendee_time_zone))
+
+
+class BookedOut(AttendeeSide):
     id: int
     start: datetime
     end: datetime
@@ -327,17 +406,20 @@ class BookedOut(Schema):
     meeting_url: str
     ics_url: str
 
+    resolve_manage_url = staticmethod(lambda b: manage_url(b.manage_token()))
+    resolve_ics_url = staticmethod(lambda b: absolute(f"/api/v1/manage/{b.manage_token()}/ics"))
 
-class ManageOut(Schema):
+
+class ManageOut(AttendeeSide):
     id: int
     start: datetime
     end: datetime
     status: str
-    meeting_type: str
-    organizer_name: str
+    meeting_type: str = Field(alias="meeting_type.title")
+    organizer_name: str = Field(alias="owner.name")
     meeting_url: str
-    time_zone: str
-    duration_minutes: int
+    time_zone: str = Field(alias="attendee_time_zone")
+    duration_minutes: int = Field(alias="meeting_type.duration_minutes")
 
 
 class RescheduleIn(In):

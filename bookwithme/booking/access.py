@@ -1,17 +1,13 @@
-"""Finding what a public URL points at, with the contract's refusals.
+"""Finding what a public URL points at, with the API's refusals.
 
 Pages and the API both come through here, so a switched-off page, a private type, an expired
 or spent link answer the same way everywhere.
 """
 
-import json
 from collections.abc import Callable
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.utils import timezone
 
 from bookwithme import throttle
 from bookwithme.booking.errors import (
@@ -23,20 +19,25 @@ from bookwithme.booking.errors import (
 )
 from bookwithme.booking.feeds import bookings_feed_owner
 from bookwithme.booking.models import Booking, Link, MeetingType
-from bookwithme.calendars.models import stale_after
-from bookwithme.directory.policy import Settings, decide, page_decision
+from bookwithme.directory.policy import page_decision
 from bookwithme.tokens import hash_token
 
 MAX_TOKEN_LENGTH = 200
 
 
+def page_shown(person) -> bool:
+    """Whether the person's page may be shown now: not switched off by its owner, and let
+    through by the access rules (`directory.policy`). Reads only the person's and their
+    organization's columns, so the slots' hot path asks it of one SQL row
+    (`availability._head`)."""
+    return bool(person.is_active and person.page_published) and page_decision(person).allowed
+
+
 def check_page(person) -> None:
-    """Refuse with `PageUnavailable` when the person's page may not be shown now: switched
-    off by its owner, or refused by the access rules (`directory.policy`). Visitors get the
-    same plain message whatever the reason; the owner sees the reason in `/api/v1/me`."""
-    if not person.is_active or not person.page_published:
-        raise PageUnavailable()
-    if not page_decision(person).allowed:
+    """Refuse with `PageUnavailable` when the person's page may not be shown now
+    (`page_shown`). Visitors get the same plain message whatever the reason; the owner sees
+    the reason in `/api/v1/me`."""
+    if not page_shown(person):
         raise PageUnavailable()
 
 
@@ -62,8 +63,9 @@ def page_owner(page_slug: str):
 
 
 def public_type(page_slug: str, type_slug: str) -> MeetingType:
-    # One query on the hot path (the slots of a public type); the page's own refusals are
-    # told apart only when it finds nothing or finds an unavailable page.
+    # One query (the slots of a public type take it when the cache cannot answer); the
+    # page's own refusals are told apart only when it finds nothing or finds an unavailable
+    # page.
     page_slug, type_slug = _address(page_slug), _address(type_slug)
     mt = (
         MeetingType.objects.public()
@@ -76,67 +78,6 @@ def public_type(page_slug: str, type_slug: str) -> MeetingType:
         raise NotFound()
     check_page(mt.owner)
     return mt
-
-
-class TypeHead(NamedTuple):
-    """What the slots of a public type need to be answered from the cache."""
-
-    type_id: int
-    owner_version: int
-    owner_tz: str
-    min_notice_minutes: int
-    horizon_days: int
-    available: bool
-    # A connected calendar of the owner is stale: no slots (availability.NOTICE_STALE).
-    calendar_stale: bool
-
-
-# The hottest lookup (every slots request of a public page): one plain query, no ORM
-# compilation, which costs more than the query itself. `available` mirrors `check_page`.
-_HEAD_SQL = """
-SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
-       p.is_active, p.page_published, p.has_licence, o.anonymous_sharing,
-       o.calendar_api_enabled, o.app_access_policy, o.app_allow_list, o.app_block_list,
-       p.calendar_api_enabled, p.app_access_policy, p.app_allow_list, p.app_block_list,
-       EXISTS (SELECT 1 FROM calendars_connection c WHERE c.owner_id = p.id AND c.checks_busy
-               AND (c.last_success_at IS NULL OR c.last_success_at < %s))
-FROM booking_meetingtype mt
-JOIN directory_person p ON p.id = mt.owner_id
-JOIN directory_organization o ON o.id = p.organization_id
-WHERE p.page_slug = %s AND mt.slug = %s AND mt.deleted_at IS NULL AND mt.visibility = 'public'
-"""
-
-
-def _json_list(value) -> list:
-    # PostgreSQL's driver decodes JSON columns; SQLite hands back their text.
-    return json.loads(value) if isinstance(value, str) else (value or [])
-
-
-def _settings(enabled, policy, allow, block) -> Settings:
-    enabled = None if enabled is None else bool(enabled)
-    return Settings(enabled, policy, _json_list(allow), _json_list(block))
-
-
-def public_type_head(page_slug: str, type_slug: str) -> TypeHead | None:
-    """The head of a public type, or None when there is none (ask `public_type` why)."""
-    if "\x00" in page_slug or "\x00" in type_slug:
-        return None
-    # The staleness bound moves with the clock, so it is a parameter, never cached.
-    fresh_since = connection.ops.adapt_datetimefield_value(timezone.now() - stale_after())
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_SQL, [fresh_since, page_slug.lower(), type_slug])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    type_id, version, tz, notice, horizon, active, published, licence, sharing = row[:9]
-    decision = decide(
-        has_licence=bool(licence),
-        organization=_settings(*row[9:13]),
-        mailbox=_settings(*row[13:17]),
-        anonymous_sharing=sharing,
-    )
-    available = bool(active and published) and decision.allowed
-    return TypeHead(type_id, version, tz, notice, horizon, available, bool(row[17]))
 
 
 # Unknown tokens (private links, manage links, bookings feeds) one client address may try in a

@@ -3,12 +3,16 @@
 Links and bookings are made by the app, never here: a link's token is shown once to its
 creator and a booking's manage token only to its attendee, so the admin holds neither.
 Bookings change through `services` (which tells the attendee), so here they are read-only.
+A meeting type is checked as at every other door: `MeetingType.full_clean` tidies it first
+(hours in their stored form, question defaults, a slug made from the title).
 """
 
 from django.contrib import admin
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from bookwithme.booking.models import Booking, Link, MeetingType
+from bookwithme.booking.meeting_types import FIELDS
+from bookwithme.booking.models import SLUG_HELP, Booking, Link, MeetingType
 from bookwithme.directory.admin import OrgScopedAdmin
 
 
@@ -23,28 +27,14 @@ class MeetingTypeAdmin(OrgScopedAdmin):
     ordering = ("owner__email", "title")
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("owner", "title", "slug", "description", "duration_minutes")}),
-        (
-            _("Where"),
-            {"fields": ("visibility", "location_kind", "location_value", "online_meeting")},
-        ),
-        (
-            _("When"),
-            {
-                "fields": (
-                    "hours",
-                    "buffer_before_minutes",
-                    "buffer_after_minutes",
-                    "min_notice_minutes",
-                    "horizon_days",
-                    "slot_step_minutes",
-                    "daily_limit",
-                )
-            },
-        ),
-        (_("Booking form"), {"fields": ("questions", "reminder_minutes_before")}),
+        (None, {"fields": ("owner", *FIELDS)}),
         (_("Dates"), {"fields": ("created_at", "updated_at", "deleted_at")}),
     )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "slug":  # blank: made from the title, as at every door
+            kwargs.update(required=False, help_text=SLUG_HELP)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(boolean=True, description=_("live"), ordering="deleted_at")
     def is_live(self, obj: MeetingType) -> bool:
@@ -79,7 +69,7 @@ class LinkAdmin(OrgScopedAdmin):
         return obj.meeting_type.owner
 
     @admin.display(description=_("state"))
-    def state(self, obj: Link) -> str:
+    def state(self, obj: Link) -> str | Promise:
         return obj.state().label
 
 

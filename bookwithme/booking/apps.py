@@ -8,8 +8,9 @@ def _owner_changed(sender, instance, **kwargs):
     bump_availability(instance.owner_id if hasattr(instance, "owner_id") else instance.person_id)
 
 
-def _longest_horizon(sender, owner_id, **kwargs):
-    """How far ahead the owner's calendars must be read: their types' longest horizon."""
+def longest_horizon(owner_id: int) -> int | None:
+    """How far ahead the owner's calendars must be read: their live types' longest horizon
+    (None: no live type)."""
     from django.db.models import Max
 
     from bookwithme.booking.models import MeetingType
@@ -21,8 +22,8 @@ def _longest_horizon(sender, owner_id, **kwargs):
     )
 
 
-def _own_bookings(sender, owner_id, uids, **kwargs):
-    """Which events read from the owner's calendars are copies of their own bookings."""
+def own_booking_uids(owner_id: int, uids: set[str]) -> set[str]:
+    """Which UIDs read from the owner's calendars are copies of their own bookings."""
     from bookwithme.booking.models import Booking
 
     return Booking.objects.own_uids(owner_id, uids)
@@ -34,7 +35,7 @@ class BookingConfig(AppConfig):
 
     def ready(self):
         from bookwithme.booking.overlap import ensure_triggers
-        from bookwithme.calendars.sync import horizon_needed, own_bookings
+        from bookwithme.calendars import sync
 
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="booking-triggers")
         # Any saved or deleted booking, working hours or meeting type outdates the owner's
@@ -43,5 +44,6 @@ class BookingConfig(AppConfig):
             sender = self.get_model(model)
             post_save.connect(_owner_changed, sender=sender, dispatch_uid=f"bump-{model}")
             post_delete.connect(_owner_changed, sender=sender, dispatch_uid=f"bump-{model}-del")
-        horizon_needed.connect(_longest_horizon, dispatch_uid="booking-horizon")
-        own_bookings.connect(_own_bookings, dispatch_uid="booking-own-uids")
+        # What a calendar sync asks of booking, handed to it as calls (calendars never
+        # imports booking): how far ahead to read, and which events are our own bookings.
+        sync.configure(horizon_days=longest_horizon, own_booking_uids=own_booking_uids)

@@ -1,10 +1,13 @@
-"""Why a booking operation was refused, in the contract's codes.
+"""Why a booking operation was refused, in the API's error codes (docs/api.md).
 
 The JSON API and the web pages turn these into their answers; nothing here knows HTTP beyond
-the status each code is documented with.
+the status each code is documented with. Input refused field by field is `Invalid`, Django's
+ValidationError as everywhere else.
 """
 
 from django.utils.translation import gettext_lazy as _
+
+from bookwithme.calendars.errors import InputError
 
 
 class BookingError(Exception):
@@ -12,9 +15,8 @@ class BookingError(Exception):
     status = 400
     default_message = _("The request cannot be completed.")
 
-    def __init__(self, message=None, fields: dict[str, list[str]] | None = None):
+    def __init__(self, message=None):
         self.message = str(message or self.default_message)
-        self.fields = fields or {}
         super().__init__(self.message)
 
 
@@ -28,9 +30,9 @@ class PageUnavailable(BookingError):
     default_message = _("This booking page is not available.")
 
 
-class Invalid(BookingError):
-    code, status = "validation", 422
-    default_message = _("Some fields are not valid.")
+class Invalid(InputError):
+    def __init__(self, message=None, fields: dict[str, list[str]] | None = None):
+        super().__init__(fields or {}, message)
 
 
 class SlotUnavailable(BookingError):

@@ -1,5 +1,5 @@
 """Calendars published from an owner's time: the anonymous free/busy feed, and each person's
-secret bookings feed.
+secret bookings feed. What goes into each is chosen here; how it is written is booking/ics.py.
 
 What the free/busy feed shows follows the organization's anonymous sharing level: `Simple`
 gives busy periods only (a VFREEBUSY), `Detail` events with their times, subject and location,
@@ -25,13 +25,10 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from bookwithme import slots
-from bookwithme.booking import addresses
-from bookwithme.booking.ics import calendar, display_name, vevent
+from bookwithme.booking import addresses, ics
 from bookwithme.booking.models import Booking, BookingsFeed
 from bookwithme.calendars.busy import BusyEvent, busy_events_between
 from bookwithme.tokens import hash_token, new_token
@@ -39,7 +36,6 @@ from bookwithme.tokens import hash_token, new_token
 PAST_DAYS, FUTURE_DAYS = 7, 60
 BOOKINGS_PAST_DAYS = 30
 MAX_BOOKINGS = 5000  # a feed stays a few megabytes at most
-REFRESH = timedelta(minutes=15)  # how often subscribers are asked to fetch it again
 MAX_TOKEN = 100
 
 
@@ -76,58 +72,7 @@ def _booking_events(person, start: datetime, end: datetime) -> list[BusyEvent]:
         .filter(owner=person, start__lt=end, end__gt=start)
         .select_related("meeting_type")
     )
-    found = []
-    for b in bookings:
-        mt = b.meeting_type
-        location = mt.location_value if mt.location_kind != "online" else "Online"
-        # The attendee's name at most: their email, phone, notes and answers are theirs, not
-        # the owner's to publish. Descriptions show at Reviewer only (`_event`).
-        description = f"With {b.attendee_name}"
-        uid = feed_uid("booking", b.uid)
-        found.append(BusyEvent(b.start, b.end, uid, mt.title, location, description))
-    return found
-
-
-def _organizer(person) -> icalendar.vCalAddress:
-    """The page owner, whom RFC 5546 asks a published calendar to name, by their page's
-    address rather than their email: anyone may fetch the feed, and the email is also how
-    the owner signs in."""
-    organizer = icalendar.vCalAddress(addresses.page_url(person) or addresses.absolute("/"))
-    name = display_name(person.name)
-    if name:  # no CN rather than the email
-        organizer.params["CN"] = name
-    return organizer
-
-
-def _freebusy(
-    person, busy: list[BusyEvent], span: tuple[datetime, datetime], stamp: datetime
-) -> icalendar.FreeBusy:
-    fb = icalendar.FreeBusy()
-    fb.add("uid", f"freebusy-{person.page_slug}@bookwithme")
-    fb.add("dtstamp", stamp)
-    fb.add("dtstart", span[0])
-    fb.add("dtend", span[1])
-    fb.add("organizer", _organizer(person))
-    for period in slots.merge(slots.Interval(e.start, e.end) for e in busy):
-        fb.add("freebusy", (period.start, period.end), parameters={"FBTYPE": "BUSY"})
-    return fb
-
-
-def _event(person, e: BusyEvent, level: str, stamp: datetime) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", e.uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", e.start.astimezone(UTC))
-    event.add("dtend", e.end.astimezone(UTC))
-    # RFC 5546 asks every published VEVENT for one too; no ATTENDEE, whoever they are.
-    event.add("organizer", _organizer(person))
-    event.add("transp", "OPAQUE")
-    event.add("summary", e.title or "Busy")
-    if e.location:
-        event.add("location", e.location)
-    if level == "Reviewer" and e.description:
-        event.add("description", e.description)
-    return event
+    return [ics.busy_copy(b, feed_uid("booking", b.uid)) for b in bookings]
 
 
 def freebusy_calendar(person, *, now: datetime | None = None) -> bytes:
@@ -137,13 +82,7 @@ def freebusy_calendar(person, *, now: datetime | None = None) -> bytes:
     busy = _calendar_events(person, *span) + _booking_events(person, *span)
     busy.sort(key=lambda e: (e.start, e.end, e.uid))
     stamp = (now or timezone.now()).astimezone(UTC)
-    cal = calendar(method="PUBLISH")
-    if level == "Simple":
-        cal.add_component(_freebusy(person, busy, span, stamp))
-    else:
-        for e in busy:
-            cal.add_component(_event(person, e, level, stamp))
-    return cal.to_ical()
+    return ics.freebusy_feed(person, busy, span=span, level=level, stamp=stamp)
 
 
 def rotate_bookings_feed(person) -> str:
@@ -194,12 +133,4 @@ def bookings_calendar(person, *, now: datetime | None = None) -> bytes:
         .order_by("start", "pk")[:MAX_BOOKINGS]
     )
     with translation.override(person.language):
-        cal = calendar()
-        name = _("Bookings of %(name)s") % {"name": person.name or person.email}
-        cal.add("x-wr-calname", icalendar.vText(name))
-        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", "PT15M")
-        for booking in bookings:
-            booking.owner = person  # no query per booking for its owner
-            cal.add_component(vevent(booking, stamp=booking.updated_at, for_organizer=True))
-    return cal.to_ical()
+        return ics.bookings_feed(person, bookings)

@@ -6,6 +6,7 @@ them in one transaction (book, reschedule, cancel) live in `services.py`.
 
 import re
 import uuid
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme import slots
@@ -76,10 +78,13 @@ class WorkingHours(models.Model):
     def replace(cls, person, weekly: Any, overrides: Any) -> slots.HoursJSON:
         """Check and store the person's new hours, in their canonical form.
 
-        Raises `slots.HoursError`, whose message is meant for the organizer. Saving outdates
-        the person's cached slots (the post_save receiver in booking/apps.py).
+        Raises ValidationError under `weekly`, its message meant for the organizer. Saving
+        outdates the person's cached slots (the post_save receiver in booking/apps.py).
         """
-        canonical = slots.WeeklyHours.from_json(weekly, overrides).to_json()
+        try:
+            canonical = slots.WeeklyHours.from_json(weekly, overrides).to_json()
+        except slots.HoursError as e:
+            raise ValidationError({"weekly": [str(e)]}) from None
         with transaction.atomic():
             hours = cls.of(person)
             hours.weekly, hours.overrides = canonical["weekly"], canonical["overrides"]
@@ -136,6 +141,16 @@ class MeetingTypeQuerySet(models.QuerySet["MeetingType"]):
 
     def public(self) -> "MeetingTypeQuerySet":
         return self.live().filter(visibility=MeetingType.Visibility.PUBLIC)
+
+    def of(self, person) -> "MeetingTypeQuerySet":
+        """The person's types in the one order every door lists them: oldest first."""
+        return self.filter(owner=person).order_by("created_at", "pk")
+
+
+SLUG_TAKEN = _("You already have a meeting type at this address.")
+SLUG_HELP = _(
+    "The end of the type's web address, e.g. intro-call. Leave it blank to make one from the title."
+)
 
 
 class MeetingType(models.Model):
@@ -226,6 +241,43 @@ class MeetingType(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def full_clean(self, *args, **kwargs) -> None:
+        # Whichever door the type comes through (`meeting_types.save`, the admin's form).
+        self.tidy()
+        super().full_clean(*args, **kwargs)
+
+    def tidy(self) -> None:
+        """Make every door's input alike before it is checked: no spaces around the title and
+        the place, hours in their stored form, questions with their defaults, and a slug made
+        from the title when none is given."""
+        if isinstance(self.title, str):
+            self.title = self.title.strip()
+        if isinstance(self.location_value, str):
+            self.location_value = self.location_value.strip()
+        if self.hours is not None:
+            with suppress(slots.HoursError):  # else validate_hours says what is wrong
+                self.hours = parse_hours(self.hours).to_json()
+        if isinstance(self.questions, list | None):
+            self.questions = [
+                {"kind": "text", "required": False, **q} if isinstance(q, dict) else q
+                for q in self.questions or []
+            ]
+        if not self.slug and self.title and self.owner_id:
+            self.slug = self._free_slug()
+
+    def _free_slug(self) -> str:
+        base = slugify(self.title)[:50] or "meeting"
+        taken = set(
+            MeetingType.objects.live()
+            .filter(owner_id=self.owner_id, slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         step, duration = self.slot_step_minutes, self.duration_minutes
@@ -234,15 +286,13 @@ class MeetingType(models.Model):
                 str(_("The step cannot be longer than the meeting."))
             )
         if self.location_kind in {"in_person", "phone"} and not self.location_value.strip():
-            errors.setdefault("location", []).append(
+            errors.setdefault("location_value", []).append(
                 str(_("Say where (an address) or which number to call."))
             )
         if self.slug and self.owner_id:
             clash = MeetingType.objects.live().filter(owner_id=self.owner_id, slug=self.slug)
             if clash.exclude(pk=self.pk).exists():
-                errors.setdefault("slug", []).append(
-                    str(_("You already have a meeting type at this address."))
-                )
+                errors.setdefault("slug", []).append(str(SLUG_TAKEN))
         if errors:
             raise ValidationError(errors)
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -46,7 +47,6 @@ from bookwithme.directory.models import (
 from bookwithme.tokens import encrypt, hash_token, new_token
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{3,40}$")
-LANGUAGES = ("en", "fr")
 NO_CONTROL_CHARS = _lazy("Line breaks and control characters are not allowed.")
 MAX_NAME, MAX_NOTES, MAX_ANSWER, MAX_REASON, MAX_LABEL = 200, 5000, 5000, 2000, 200
 LINK_MAX_DAYS = 3650
@@ -101,7 +101,8 @@ def clean_attendee(meeting_type: MeetingType, attendee: Attendee) -> Attendee:
         errors["notes"] = [_("At most %(limit)d characters.") % {"limit": MAX_NOTES}]
     elif CONTROL_CHARS_BUT_LINES.search(notes):
         errors["notes"] = [_("Control characters are not allowed.")]
-    language = attendee.language if attendee.language in LANGUAGES else "en"
+    languages = dict(settings.LANGUAGES)
+    language = attendee.language if attendee.language in languages else settings.LANGUAGE_CODE
     answers = _clean_answers(meeting_type, attendee.answers or {}, errors)
     if errors:
         raise Invalid(fields=errors)

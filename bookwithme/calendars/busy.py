@@ -45,7 +45,16 @@ def _sources(owner_id: int, start: datetime, end: datetime) -> tuple[QuerySet, Q
     )
 
 
-def _expand(e_start, e_end, rule, tz_name, exdates, start, end):
+def _expand(
+    e_start: datetime,
+    e_end: datetime,
+    rule: str,
+    tz_name: str,
+    exdates: list[str],
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, datetime]]:
     if not rule:
         return [(e_start, e_end)] if e_start < end and e_end > start else []
     excluded = frozenset(d for d in (parse_datetime(x) for x in exdates) if d is not None)
@@ -62,7 +71,7 @@ def busy_between(owner_id: int, start: datetime, end: datetime) -> list[tuple[da
     rows = events.values_list(*_EXPANSION).union(remote.values_list(*_EXPANSION), all=True)
     busy = []
     for row in rows:
-        busy.extend(_expand(*row, start, end))
+        busy.extend(_expand(*row, start=start, end=end))
     return busy
 
 
@@ -74,7 +83,7 @@ def busy_events_between(owner_id: int, start: datetime, end: datetime) -> list[B
     rows += [("remote", *row, "") for row in remote.values_list(*details)]  # no description
     found = []
     for source, *expansion, pk, uid, title, location, description in rows:
-        for o_start, o_end in _expand(*expansion, start, end):
+        for o_start, o_end in _expand(*expansion, start=start, end=end):
             occurrence_uid = f"{uid or f'{source}-{pk}'}/{o_start:%Y%m%dT%H%M%SZ}"
             found.append(BusyEvent(o_start, o_end, occurrence_uid, title, location, description))
     return found

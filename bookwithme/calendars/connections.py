@@ -141,10 +141,13 @@ def sync_now(connection: Connection) -> None:
     writes of bookings into its calendar that were given up (say, after the server was down
     for a day)."""
     tasks.request_sync(connection.pk)
+    # An event (notify retries the given-up writes): nothing is asked of its receivers.
     transaction.on_commit(lambda: sync.sync_asked.send(Connection, connection=connection))
 
 
 def _announce_write_to(connection: Connection) -> None:
+    """An event, on commit: bookings now go into this connection's calendar (notify writes the
+    upcoming ones). Nothing is asked of its receivers."""
     sync.write_to_chosen.send(Connection, connection=connection)
 
 

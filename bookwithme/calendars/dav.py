@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import unquote, urljoin, urlsplit
 
-import caldav
+from caldav.collection import Calendar
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -55,13 +56,13 @@ def open_client(
     password: str = "",
     *,
     auth_scheme: str = "",
-    timeout: float = TIMEOUT,
-) -> caldav.DAVClient:
+    timeout: int = TIMEOUT,
+) -> DAVClient:
     """A client for a server; with no `auth_scheme` the server's challenge chooses one.
 
     Its requests go through the fenced session (`outbound`); caldav makes none before this.
     """
-    client = caldav.DAVClient(
+    client = DAVClient(
         url=url,
         username=username or None,
         password=password if username else None,
@@ -74,7 +75,7 @@ def open_client(
     return client
 
 
-def client_for(connection, *, timeout: float = TIMEOUT) -> caldav.DAVClient:
+def client_for(connection, *, timeout: int = TIMEOUT) -> DAVClient:
     """A client for a stored CalDAV connection, its password decrypted.
 
     Raises `Refused` when the password cannot be decrypted (SECRET_KEY changed).
@@ -95,7 +96,7 @@ def client_for(connection, *, timeout: float = TIMEOUT) -> caldav.DAVClient:
     )
 
 
-def write_calendar(connection, client: caldav.DAVClient | None = None) -> caldav.Calendar | None:
+def write_calendar(connection, client: DAVClient | None = None) -> Calendar | None:
     """The calendar bookings are written into (None when the connection has none), through
     `client` (pass one from `client_for` to close it when done)."""
     if not connection.write_to:
@@ -103,7 +104,7 @@ def write_calendar(connection, client: caldav.DAVClient | None = None) -> caldav
     return (client or client_for(connection)).calendar(url=connection.write_to)
 
 
-def auth_scheme_of(client: caldav.DAVClient) -> str:
+def auth_scheme_of(client: DAVClient) -> str:
     """The authentication scheme a client ended up using ("" when none was asked for)."""
     return _SCHEMES.get(type(client.auth).__name__, "") if client.auth else ""
 
@@ -137,7 +138,7 @@ def _translated() -> Iterator[None]:
         raise Unreachable(_("The server's answer is not valid XML.")) from None
 
 
-def discover(client: caldav.DAVClient) -> list[FoundCalendar]:
+def discover(client: DAVClient) -> list[FoundCalendar]:
     """The calendars under the principal of the client's address (a server, a principal or a
     calendar address all lead there)."""
     found = []
@@ -228,7 +229,7 @@ def _propfind_one(client, url: str, prop: etree._Element) -> str:
     return ""
 
 
-def collection_tag(client: caldav.DAVClient, url: str) -> str:
+def collection_tag(client: DAVClient, url: str) -> str:
     """The calendar's tag (getctag, else its sync-token): it changes whenever an event does.
     Empty when the server has neither; then every sync lists the etags."""
     tag = _propfind_one(client, url, etree.Element(f"{{{CS}}}getctag"))
@@ -250,7 +251,7 @@ def _etags(response, url: str) -> dict[str, tuple[str, str]]:
 
 
 def etags_between(
-    client: caldav.DAVClient, url: str, start: datetime, end: datetime
+    client: DAVClient, url: str, start: datetime, end: datetime
 ) -> dict[str, tuple[str, str]]:
     """{href key: (href as sent, etag)} of the calendar's events that overlap [start, end)
     (the server applies recurrences): a calendar-query REPORT asking for etags only.
@@ -277,7 +278,7 @@ def etags_between(
         return _etags(response, url)
 
 
-def fetch(client: caldav.DAVClient, url: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:
+def fetch(client: DAVClient, url: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:
     """{href key: (etag, iCalendar text)} of the asked events, by calendar-multiget REPORTs.
     An event deleted in the meantime is simply missing."""
     found: dict[str, tuple[str, str]] = {}
@@ -357,7 +358,7 @@ def _preconditions(response) -> list[str]:
     return dav_error.parse_preconditions(getattr(response, "_raw", None) or None)
 
 
-def put_event(client: caldav.DAVClient, url: str, ics: bytes) -> str:
+def put_event(client: DAVClient, url: str, ics: bytes) -> str:
     """Write the calendar object `ics` at `url`, creating or replacing it; its new etag (empty
     when the server gives none)."""
     what = _name(url.rsplit("/", 1)[0])
@@ -369,7 +370,7 @@ def put_event(client: caldav.DAVClient, url: str, ics: bytes) -> str:
     return (response.headers.get("ETag") or "")[:500]
 
 
-def delete_event(client: caldav.DAVClient, url: str) -> None:
+def delete_event(client: DAVClient, url: str) -> None:
     """Remove the resource at `url`; one already gone counts as removed."""
     what = _name(url.rsplit("/", 1)[0])
     with _writing(what):
@@ -379,7 +380,7 @@ def delete_event(client: caldav.DAVClient, url: str) -> None:
     raise _write_refusal(response.status, _preconditions(response), what)
 
 
-def find_uid(client: caldav.DAVClient, calendar_url: str, uid: str) -> str:
+def find_uid(client: DAVClient, calendar_url: str, uid: str) -> str:
     """The href of the event with `uid` in the calendar ("" when there is none): a
     calendar-query REPORT on the UID property."""
     query = etree.Element(f"{{{CALDAV}}}calendar-query", nsmap={"d": DAV, "c": CALDAV})

@@ -36,8 +36,8 @@ def add_event(
 ) -> Event:
     zone = ZoneInfo(time_zone or owner.time_zone)
     errors: dict[str, list[str]] = {}
-    for name, value in (("start", start), ("end", end)):
-        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+    for name, moment in (("start", start), ("end", end)):
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
             errors[name] = [
                 _("Give a time between the years %(first)d and %(last)d.")
                 % {"first": FIRST_YEAR, "last": LAST_YEAR}

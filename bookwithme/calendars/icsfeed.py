@@ -80,10 +80,11 @@ def fetch(
         raise _too_large(max_bytes) from None
     except outbound.OutboundError as e:
         raise from_outbound(e) from None
-    if response.status_code == 304:
+    status = response.status_code or 0  # None only on a response not yet answered
+    if status == 304:
         return Fetched(None, etag, last_modified)
-    if not 200 <= response.status_code < 300:
-        raise _refusal(response.status_code)
+    if not 200 <= status < 300:
+        raise _refusal(status)
     return Fetched(
         response.content or b"",
         (response.headers.get("ETag") or "")[:500],

@@ -47,6 +47,29 @@ class RecurrenceError(ValueError):
     """A recurrence rule that cannot be used; the message can be shown to the organizer."""
 
 
+class _Spec(NamedTuple):
+    """What an expanded rule is made of; dateutil keeps it in private attributes."""
+
+    freq: int
+    interval: int
+    times: int | None  # COUNT
+    until: datetime | None
+    dtstart: datetime
+    tzinfo: ZoneInfo
+
+
+def _spec(rule: rrule) -> _Spec:
+    kept = vars(rule)
+    return _Spec(
+        kept["_freq"],
+        kept["_interval"],
+        kept["_count"],
+        kept["_until"],
+        kept["_dtstart"],
+        kept["_tzinfo"],
+    )
+
+
 class Series(NamedTuple):
     """A rule in its stored form, and where the series ends (None: never)."""
 
@@ -136,20 +159,21 @@ def _never_occurs(recur: vRecur, start: datetime) -> bool:
 
 def _last(rule: rrule) -> datetime | None:
     """The last occurrence's start of a finite series; None for an endless one."""
-    if rule._count is not None:
+    spec = _spec(rule)
+    if spec.times is not None:
         last = None
         for last in itertools.islice(rule, MAX_COUNT):  # noqa: B007 - finite: COUNT checked
             pass
-        return (last or rule._dtstart).astimezone(UTC)
-    if rule._until is not None:
-        return rule._until.astimezone(UTC)
+        return (last or spec.dtstart).astimezone(UTC)
+    if spec.until is not None:
+        return spec.until.astimezone(UTC)
     return None
 
 
 def _check_soon(rule: rrule, start: datetime, now: datetime) -> None:
     """RecurrenceError when a series that is not over has no occurrence in the next years."""
-    soon = max(now, start).astimezone(rule._tzinfo)
-    following = _anchored(rule, soon, rule._tzinfo).after(soon, inc=True)
+    soon = max(now, start).astimezone(_spec(rule).tzinfo)
+    following = _anchored(rule, soon, _spec(rule).tzinfo).after(soon, inc=True)
     if following is None or following > now + timedelta(days=366 * HORIZON_YEARS):
         raise RecurrenceError(
             f"the recurrence rule has no occurrence in the next {HORIZON_YEARS} years"
@@ -182,10 +206,10 @@ def prepare(
 def _anchored(rule: rrule, after: datetime, tz: ZoneInfo) -> rrule:
     """The same series started at its last whole period before `after`: every occurrence from
     there on is unchanged, and none before it is walked."""
-    if rule._count is not None or rule._freq not in _PERIOD:
+    if _spec(rule).times is not None or _spec(rule).freq not in _PERIOD:
         return rule
-    period = _PERIOD[rule._freq] * rule._interval
-    first = rule._dtstart.replace(tzinfo=None)
+    period = _PERIOD[_spec(rule).freq] * _spec(rule).interval
+    first = _spec(rule).dtstart.replace(tzinfo=None)
     target = after.astimezone(tz).replace(tzinfo=None) - period
     if target <= first:
         return rule
@@ -219,7 +243,7 @@ def occurrences(
     rule = parse_rule(text, start, tz)
     # An occurrence that starts before the span can still reach into it (an hour more for a
     # clock change in between: not for sub-daily rules, where it would cost thousands of steps).
-    margin = timedelta(hours=1) if rule._freq <= DAILY else timedelta(0)
+    margin = timedelta(hours=1) if _spec(rule).freq <= DAILY else timedelta(0)
     after = (span_start - length - margin - timedelta(seconds=1)).astimezone(tz)
     rule = _anchored(rule, after, tz)
     found = []
@@ -228,7 +252,8 @@ def occurrences(
         if o_start >= span_end:
             break
         if n == MAX_PER_LOOKUP:
-            until = rule._until.astimezone(UTC) + (end - start) if rule._until else span_end
+            last = _spec(rule).until
+            until = last.astimezone(UTC) + (end - start) if last else span_end
             found.append((o_start, min(until + timedelta(hours=1), span_end)))
             break
         if o_start in exdates:

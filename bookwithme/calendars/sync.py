@@ -17,14 +17,29 @@ CalDAV, for each checked calendar:
 An ICS feed: a conditional GET; a 304, or the same body as last time (SHA-256), is nothing to
 do; otherwise the feed's events replace the stored ones.
 
-Events whose UID is one of the owner's own bookings are not stored (`own_bookings`): they are
-the booking's copy in the calendar, and the booking itself already counts as busy.
+Events whose UID is one of the owner's own bookings are not stored: they are the booking's
+copy in the calendar, and the booking itself already counts as busy.
 
 A sync holds a lease on its connection, so two syncs of one connection never interleave.
+
+What a sync asks of the product above it, it asks by a call, never by a signal: `Needs`, two
+plain callables that booking registers once with `configure(...)` from its
+`AppConfig.ready()` (calendars never imports booking):
+
+- `horizon_days(owner_id)`: how many days ahead the owner can be booked (their meeting types'
+  longest horizon), or None; the window is read that far (`DEFAULT_HORIZON_DAYS` on None);
+- `own_booking_uids(owner_id, uids)`: which of `uids` are the owner's own bookings.
+
+Nothing registered (calendars used on its own), a sync reads `DEFAULT_HORIZON_DAYS` ahead and
+takes no event for a booking.
+
+The signals here are events, "this happened", sent on commit; their receivers' return values
+are never read (tests/test_signals.py holds every `send` to that).
 """
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,25 +65,57 @@ LEASE = timedelta(minutes=15)
 MAX_HREF = 2000
 _WRITE_BATCH = 500
 
-# Sent with `owner_id`; receivers answer how many days ahead that owner can be booked (their
-# meeting types' longest horizon) or None. Booking answers it: calendars cannot ask booking.
-horizon_needed = Signal()
-# Sent with `owner_id` and `uids`; receivers answer which of those UIDs are the owner's own
-# bookings. Their copies in the owner's calendars (written back, or the emailed invitation
-# accepted there) are not stored: the booking already counts, and the copy would block the
-# booking's own time when it is moved and show twice in the free/busy feed.
-own_bookings = Signal()
-# Sent with `connection` after its `write_to` calendar was chosen or changed (on commit):
-# notify writes the owner's upcoming bookings into it, not only those that change later.
+# Events, sent with `connection` on commit; no receiver's answer is read.
+# Its `write_to` calendar was chosen or changed: notify writes the owner's upcoming bookings
+# into it, not only those that change later.
 write_to_chosen = Signal()
-# Sent with `connection` when its owner asks for a sync now (on commit): notify tries again
-# the bookings whose writing into that connection's calendar was given up.
+# Its owner asked for a sync now: notify also tries again the bookings whose writing into that
+# connection's calendar was given up.
 sync_asked = Signal()
+
+HorizonDays = Callable[[int], int | None]
+OwnBookingUids = Callable[[int, set[str]], Iterable[str]]
+
+
+def _no_horizon(owner_id: int) -> None:
+    return None
+
+
+def _no_own_bookings(owner_id: int, uids: set[str]) -> set[str]:
+    return set()
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a sync asks of booking, registered with `configure`; the defaults ask nobody."""
+
+    # owner_id -> how many days ahead that owner can be booked, or None (not known).
+    horizon_days: HorizonDays = _no_horizon
+    # (owner_id, uids read) -> which of them are the owner's own bookings. Their copies in the
+    # owner's calendars (written back, or the emailed invitation accepted there) are not
+    # stored: the booking already counts, and the copy would block the booking's own time when
+    # it is moved and show twice in the free/busy feed.
+    own_booking_uids: OwnBookingUids = _no_own_bookings
+
+
+_needs = Needs()
+
+
+def configure(*, horizon_days: HorizonDays, own_booking_uids: OwnBookingUids) -> Needs:
+    """Register what a sync asks of booking (from booking's `AppConfig.ready()`), in place of
+    whatever was registered; answers that, for a test to put it back."""
+    global _needs
+    previous, _needs = _needs, Needs(horizon_days, own_booking_uids)
+    return previous
+
+
+def registered() -> Needs:
+    return _needs
 
 
 def horizon_days(owner_id: int) -> int:
-    answers = [days for _r, days in horizon_needed.send(sender=Connection, owner_id=owner_id)]
-    return max((d for d in answers if isinstance(d, int)), default=DEFAULT_HORIZON_DAYS)
+    days = _needs.horizon_days(owner_id)
+    return days if isinstance(days, int) else DEFAULT_HORIZON_DAYS
 
 
 @dataclass
@@ -218,9 +265,7 @@ def _drop_own_bookings(owner_id: int, reads: list[Read]) -> None:
     uids = {b.uid for r in reads for b in r.blocks if b.uid}
     if not uids:
         return
-    ours: set[str] = set()
-    for _r, answer in own_bookings.send(sender=Connection, owner_id=owner_id, uids=uids):
-        ours.update(answer or ())
+    ours = set(_needs.own_booking_uids(owner_id, uids) or ())
     if ours:
         for r in reads:
             r.blocks = [b for b in r.blocks if b.uid not in ours]

@@ -4,6 +4,7 @@ each change written to the audit log. The command line and the admin both come t
 import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bookwithme.directory.models import (
@@ -18,8 +19,11 @@ UNCHANGED: Any = object()
 APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-class ChangeError(ValueError):
+class ChangeError(ValidationError):
     """A change that cannot be made; the message is one line for the person who asked."""
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
 
 
 def _target(holder: Organization | Person) -> tuple[Organization, str]:

@@ -6,6 +6,7 @@ A person is the Django user: they sign in with their email and own one booking p
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -199,7 +200,7 @@ class Person(AbstractBaseUser, PermissionsMixin, AccessSettings):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
     language = models.CharField(
-        _("language"), max_length=8, default="en", choices=[("en", "English"), ("fr", "Français")]
+        _("language"), max_length=8, default="en", choices=settings.LANGUAGES
     )
     page_slug = models.SlugField(
         _("page address"),

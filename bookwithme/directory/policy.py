@@ -1,4 +1,5 @@
-"""May person P use app A? The reference product's access rules, in their order.
+"""May person P use app A? Microsoft 365's access rules for personal booking pages, in their
+order (docs/admin.md).
 
 1. The person holds the booking licence.
 2. The organization's `calendar_api_enabled` is not False (unset counts as enabled).
@@ -64,7 +65,7 @@ ALLOWED = Decision(True)
 
 
 def _names(apps) -> set[str]:
-    # App names compare without regard to case, as the reference product's lists do.
+    # App names compare without regard to case, as Microsoft 365's lists do.
     return {app.casefold() for app in apps}
 
 

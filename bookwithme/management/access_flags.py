@@ -1,7 +1,7 @@
 """What `org-config`, `mailbox`, `sharing-policy` and `licence` share: the access flags, the
 actor written to the audit log, and printing in the shape of PowerShell's `Format-List`.
 
-The output mirrors the reference product's `Get-OrganizationConfig | Format-List`, so that an
+The output mirrors Exchange Online's `Get-OrganizationConfig | Format-List`, so that an
 operator who follows its documentation recognises what they read. Values are checked here, in
 `handle`, rather than by argparse, so that a refusal is one `CommandError` line like any other.
 """
@@ -16,7 +16,7 @@ from bookwithme.directory.changes import UNCHANGED
 from bookwithme.directory.models import AccessSettings, AuditEntry, Person
 from bookwithme.management.commands.user import clean_email
 
-# What each stored setting is called on screen (after the reference's Ews* names).
+# What each stored setting is called on screen (after Exchange Online's Ews* names).
 DISPLAY_NAMES = {
     "calendar_api_enabled": "CalendarApiEnabled",
     "app_access_policy": "AppAccessPolicy",

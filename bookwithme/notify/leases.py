@@ -21,6 +21,7 @@ the same address, which replaces.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -76,6 +77,12 @@ class Work:
     lease: timedelta
     working: str = PENDING
 
+    @property
+    def _rows(self) -> models.QuerySet[Any]:
+        """The model's rows, typed loosely: `state`, which the lookups here use, is each
+        concrete model's own field (with its own choices), not one of `Leased`."""
+        return self.model._default_manager.all()
+
     def claim(self, pk: int, now: datetime) -> datetime | None:
         """Take the row for one attempt; the lease's end, or None when it is not ours to do
         (done, failed, not due yet, or held by a live worker)."""
@@ -86,26 +93,26 @@ class Work:
         ready = Q(state=PENDING) & due
         if self.working != PENDING:
             ready |= Q(state=self.working)  # its worker died: the lease ran out
-        taken = self.model.objects.filter(ready, free, pk=pk).update(
+        taken = self._rows.filter(ready, free, pk=pk).update(
             state=self.working, leased_until=lease, attempts=F("attempts") + 1
         )
         return lease if taken else None
 
     def release(self, pk: int, lease: datetime) -> None:
         """Let go of the row, unless another worker took it meanwhile."""
-        self.model.objects.filter(pk=pk, leased_until=lease).update(leased_until=None)
+        self._rows.filter(pk=pk, leased_until=lease).update(leased_until=None)
 
     def settle(self, pk: int, state: str, *, where: Q | None = None, **fields) -> bool:
         """The row's work is over (done, failed, no longer needed): no lease, no next attempt.
         `where` makes it conditional, in the same UPDATE; False when it did not hold."""
-        rows = self.model.objects.filter(where or Q(), pk=pk)
+        rows = self._rows.filter(where or Q(), pk=pk)
         return bool(rows.update(state=state, leased_until=None, next_attempt_at=None, **fields))
 
     def retry(self, pk: int, lease: datetime, *, at: datetime, reason: str) -> bool:
         """Back to pending until `at`, with the task for then written in the same transaction;
         False when another worker took the row meanwhile (it goes on from there)."""
         with transaction.atomic():
-            again = self.model.objects.filter(pk=pk, leased_until=lease).update(
+            again = self._rows.filter(pk=pk, leased_until=lease).update(
                 state=PENDING, leased_until=None, next_attempt_at=at, last_error=reason
             )
             if again:
@@ -125,7 +132,7 @@ class Work:
         whose task most likely still waits in its queue; a duplicate would end at once anyway.
         """
         now = timezone.now()
-        rows = self.model.objects.filter(state__in={PENDING, self.working}).values_list(
+        rows = self._rows.filter(state__in={PENDING, self.working}).values_list(
             "pk", "next_attempt_at", "leased_until"
         )
         count = 0

@@ -1,15 +1,17 @@
-"""Every email a booking sends: one function per message, each ready to send.
+"""Every email a booking sends, from one table: `MESSAGES` maps (kind, recipient) to the
+message's template, subject and iTIP method, and `render` makes any of them ready to send.
 
 Each message goes to one reader, in the reader's language (the attendee's from their booking
 request, the organizer's from their profile), with times in the reader's own time zone and
-the zone named. Its subject is here, its text and HTML bodies are templates under
+the zone named. Its subject is in the table, its text and HTML bodies are templates under
 `notify/templates/notify/`. Confirmations and reschedules carry an iTIP `REQUEST`, cancels an
-iTIP `CANCEL`, both as a `text/calendar; method=...` alternative (what calendar-aware mail
-clients read, RFC 6047) and as an `invite.ics` attachment of type `application/ics` (what the
-others let the reader open), as Google Calendar and Exchange send them. A reminder carries
-none: the meeting is already in the reader's calendar, and the same invitation again only
-shows as a new one in some clients. Neither does a message to an organizer whose bookings are
-written into their calendar (notify/writeback.py): that copy already has the booking's UID.
+iTIP `CANCEL` (`booking.ics.invitation`), both as a `text/calendar; method=...` alternative
+(what calendar-aware mail clients read, RFC 6047) and as an `invite.ics` attachment of type
+`application/ics` (what the others let the reader open), as Google Calendar and Exchange send
+them. A reminder carries none: the meeting is already in the reader's calendar, and the same
+invitation again only shows as a new one in some clients. Neither does a message to an
+organizer whose bookings are written into their calendar (notify/writeback.py): that copy
+already has the booking's UID.
 
 Answering an invitation in a mail client (Yes, No, Maybe) reaches nobody: nothing reads the
 replies. So the messages say so, and where to act instead: the attendee's manage link, the
@@ -30,16 +32,18 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from bookwithme.booking import addresses, ics
 from bookwithme.booking.models import Booking
 from bookwithme.calendars.models import Connection
 from bookwithme.directory.models import zone_or_utc
-from bookwithme.notify import itip
+from bookwithme.notify.models import OutboxMessage
 
-ATTENDEE, ORGANIZER = "attendee", "organizer"
+Kind, Recipient = OutboxMessage.Kind, OutboxMessage.Recipient
+ATTENDEE, ORGANIZER = Recipient.ATTENDEE.value, Recipient.ORGANIZER.value
 # Control characters and Unicode line separators: never inside a header (see services.py).
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 BLANK_LINES = re.compile(r"\n{3,}")
@@ -56,7 +60,9 @@ class _EncodedSubject(UnstructuredHeader):
 
 
 _HEADERS = HeaderRegistry()
-_HEADERS.map_to_type("subject", _EncodedSubject)
+# typeshed wants a BaseHeader subclass, but the registry takes the specialised mixin (as
+# UnstructuredHeader is) and combines it with its base_class itself.
+_HEADERS.map_to_type("subject", _EncodedSubject)  # type: ignore[arg-type]
 
 
 class Mail(EmailMultiAlternatives):
@@ -97,90 +103,104 @@ class Reader:
     time_zone: str
 
 
-def confirmed_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
-    reader = _attendee(booking)
-    with translation.override(reader.language):
-        context = _context(booking, reader, manage_url=manage_url)
-        subject = _("Booking confirmed: %(title)s with %(organizer)s, %(day)s") % context
-        return _email("confirmed_to_attendee", reader, subject, context, method="REQUEST")
+@dataclass(frozen=True)
+class Message:
+    """One kind of email: its templates (`notify/<template>.txt` and `.html`), its subject
+    (translated in the reader's language, then filled from the context) and the iTIP method
+    its invitation carries (None: no invitation)."""
+
+    template: str
+    subject: Promise
+    method: str | None
 
 
-def confirmed_to_organizer(booking: Booking) -> EmailMultiAlternatives:
-    reader = _organizer(booking)
-    with translation.override(reader.language):
-        context = _context(booking, reader)
-        subject = _("New booking: %(title)s with %(attendee)s, %(day)s") % context
-        method = _invites(booking, "REQUEST")
-        return _email("confirmed_to_organizer", reader, subject, context, method=method)
+MESSAGES: dict[tuple[str, str], Message] = {
+    (Kind.CONFIRMED, Recipient.ATTENDEE): Message(
+        "confirmed_to_attendee",
+        gettext_lazy("Booking confirmed: %(title)s with %(organizer)s, %(day)s"),
+        "REQUEST",
+    ),
+    (Kind.CONFIRMED, Recipient.ORGANIZER): Message(
+        "confirmed_to_organizer",
+        gettext_lazy("New booking: %(title)s with %(attendee)s, %(day)s"),
+        "REQUEST",
+    ),
+    (Kind.RESCHEDULED, Recipient.ATTENDEE): Message(
+        "rescheduled_to_attendee",
+        gettext_lazy("Booking rescheduled: %(title)s with %(organizer)s, now %(day)s"),
+        "REQUEST",
+    ),
+    (Kind.RESCHEDULED, Recipient.ORGANIZER): Message(
+        "rescheduled_to_organizer",
+        gettext_lazy("Booking rescheduled: %(title)s with %(attendee)s, now %(day)s"),
+        "REQUEST",
+    ),
+    (Kind.CANCELLED, Recipient.ATTENDEE): Message(
+        "cancelled_to_attendee",
+        gettext_lazy("Booking cancelled: %(title)s with %(organizer)s, %(day)s"),
+        "CANCEL",
+    ),
+    (Kind.CANCELLED, Recipient.ORGANIZER): Message(
+        "cancelled_to_organizer",
+        gettext_lazy("Booking cancelled: %(title)s with %(attendee)s, %(day)s"),
+        "CANCEL",
+    ),
+    # No invitation: the meeting is already in the reader's calendar (see above).
+    (Kind.REMINDER, Recipient.ATTENDEE): Message(
+        "reminder_to_attendee",
+        gettext_lazy("Reminder: %(title)s with %(organizer)s, %(day)s"),
+        None,
+    ),
+}
 
 
-def rescheduled_to_attendee(
-    booking: Booking, *, manage_url: str, previous_start: datetime | None
+def render(
+    kind: str,
+    recipient: str,
+    booking: Booking,
+    *,
+    manage_url: str = "",
+    previous_start: datetime | None = None,
 ) -> EmailMultiAlternatives:
-    reader = _attendee(booking)
+    """The email of this kind to this recipient about the booking as it is now, in the
+    reader's language. `manage_url`, the attendee's secret link, only ever reaches the
+    attendee; `previous_start`, for a reschedule, is the time the booking moved from."""
+    message = MESSAGES[kind, recipient]
+    reader = _reader(booking, recipient)
     with translation.override(reader.language):
-        context = _context(booking, reader, manage_url=manage_url, previous_start=previous_start)
-        subject = _("Booking rescheduled: %(title)s with %(organizer)s, now %(day)s") % context
-        return _email("rescheduled_to_attendee", reader, subject, context, method="REQUEST")
+        context = _context(
+            booking,
+            reader,
+            manage_url=manage_url if reader.role == ATTENDEE else "",
+            previous_start=previous_start,
+        )
+        subject = str(message.subject) % context
+        method = message.method
+        if reader.role == ORGANIZER and _written_back(booking):
+            method = None
+        return _email(message.template, reader, subject, context, method=method)
 
 
-def rescheduled_to_organizer(
-    booking: Booking, *, previous_start: datetime | None
-) -> EmailMultiAlternatives:
-    reader = _organizer(booking)
-    with translation.override(reader.language):
-        context = _context(booking, reader, previous_start=previous_start)
-        subject = _("Booking rescheduled: %(title)s with %(attendee)s, now %(day)s") % context
-        method = _invites(booking, "REQUEST")
-        return _email("rescheduled_to_organizer", reader, subject, context, method=method)
-
-
-def cancelled_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
-    reader = _attendee(booking)
-    with translation.override(reader.language):
-        context = _context(booking, reader, manage_url=manage_url)
-        subject = _("Booking cancelled: %(title)s with %(organizer)s, %(day)s") % context
-        return _email("cancelled_to_attendee", reader, subject, context, method="CANCEL")
-
-
-def cancelled_to_organizer(booking: Booking) -> EmailMultiAlternatives:
-    reader = _organizer(booking)
-    with translation.override(reader.language):
-        context = _context(booking, reader)
-        subject = _("Booking cancelled: %(title)s with %(attendee)s, %(day)s") % context
-        method = _invites(booking, "CANCEL")
-        return _email("cancelled_to_organizer", reader, subject, context, method=method)
-
-
-def reminder_to_attendee(booking: Booking, *, manage_url: str) -> EmailMultiAlternatives:
-    reader = _attendee(booking)
-    with translation.override(reader.language):
-        context = _context(booking, reader, manage_url=manage_url)
-        subject = _("Reminder: %(title)s with %(organizer)s, %(day)s") % context
-        return _email("reminder_to_attendee", reader, subject, context, method=None)
-
-
-def _attendee(booking: Booking) -> Reader:
-    return Reader(
-        ATTENDEE,
-        booking.attendee_name,
-        booking.attendee_email,
-        booking.attendee_language,
-        booking.attendee_time_zone,
-    )
-
-
-def _organizer(booking: Booking) -> Reader:
+def _reader(booking: Booking, recipient: str) -> Reader:
+    if recipient == ATTENDEE:
+        return Reader(
+            ATTENDEE,
+            booking.attendee_name,
+            booking.attendee_email,
+            booking.attendee_language,
+            booking.attendee_time_zone,
+        )
     owner = booking.owner
     return Reader(ORGANIZER, owner.name, owner.email, owner.language, owner.time_zone)
 
 
-def _invites(booking: Booking, method: str) -> str | None:
-    """The organizer's invitation, unless their bookings are written into a calendar of theirs
-    (notify/writeback.py): an invitation for the UID that copy holds would show the meeting
-    twice in some clients, or ask them to accept their own booking. They get a plain message."""
+def _written_back(booking: Booking) -> bool:
+    """Whether the organizer's bookings are written into a calendar of theirs
+    (notify/writeback.py). Then they get a plain message, without an invitation: one for the
+    UID that copy holds would show the meeting twice in some clients, or ask them to accept
+    their own booking."""
     written = Connection.objects.filter(owner_id=booking.owner_id, kind=Connection.Kind.CALDAV)
-    return None if written.exclude(write_to="").exists() else method
+    return written.exclude(write_to="").exists()
 
 
 def _offset(moment: datetime) -> str:
@@ -241,7 +261,7 @@ def _context(
         "booking": booking,
         "reader": reader,
         "title": mt.title,
-        "organizer": itip.organizer_name(booking),
+        "organizer": ics.organizer_name(booking),
         "attendee": booking.attendee_name,
         "attendee_email": booking.attendee_email,
         "attendee_time_zone": booking.attendee_time_zone,
@@ -295,7 +315,7 @@ def _email(
     message.attach_alternative(html, "text/html")
     if method:
         message.method = method
-        message.calendar = itip.invitation(booking, method=method, manage_url=context["manage_url"])
+        message.calendar = ics.invitation(booking, method=method, manage_url=context["manage_url"])
         # As a file too, for clients that do not read the alternative; Django sends it base64.
         message.attach("invite.ics", message.calendar, "application/ics")
     return message

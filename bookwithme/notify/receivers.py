@@ -6,6 +6,10 @@ the owner's calendars and the booking's copy in the calendar bookings are writte
 that transaction (a transactional outbox: the rows commit or roll back with the change), and
 their tasks enqueued after the commit. Should the process die between the commit and the
 enqueue, a worker's sweep finds the rows and enqueues them (notify/leases.py).
+
+Calendars' two events arrive on commit: `write_to_chosen` (a calendar was chosen for bookings)
+and `sync_asked` (the owner asked for a sync). Like every receiver here, theirs act and answer
+nothing: a signal's sender never reads what its receivers return.
 """
 
 from datetime import timedelta
@@ -105,11 +109,13 @@ def write_back(sender, booking, **kwargs):
 
 @receiver(calendar_sync.write_to_chosen, dispatch_uid="writeback-write-to-chosen")
 def write_upcoming(sender, connection, **kwargs):
-    """A calendar newly chosen for bookings gets the upcoming ones at once."""
+    """A calendar newly chosen for bookings gets the upcoming ones at once (an event: no
+    answer)."""
     writeback.write_upcoming(connection)
 
 
 @receiver(calendar_sync.sync_asked, dispatch_uid="writeback-sync-asked")
 def retry_writes(sender, connection, **kwargs):
-    """Asking for a sync also retries the bookings that could not be written."""
+    """Asking for a sync also retries the bookings that could not be written (an event: no
+    answer)."""
     writeback.retry_given_up(connection)

@@ -34,26 +34,19 @@ def manage_url(booking) -> str:
 
 
 def build(message: OutboxMessage):
-    """The email for an outbox row, rendered now from the booking as it is."""
+    """The email for an outbox row (its kind and recipient looked up in `messages.MESSAGES`),
+    rendered now from the booking as it is."""
     from bookwithme.notify import messages  # templates and translations: only when sending
 
     b = message.booking
-    if message.recipient == Recipient.ATTENDEE:
-        link = manage_url(b)
-        if message.kind == Kind.CONFIRMED:
-            return messages.confirmed_to_attendee(b, manage_url=link)
-        if message.kind == Kind.RESCHEDULED:
-            return messages.rescheduled_to_attendee(
-                b, manage_url=link, previous_start=message.previous_start
-            )
-        if message.kind == Kind.CANCELLED:
-            return messages.cancelled_to_attendee(b, manage_url=link)
-        return messages.reminder_to_attendee(b, manage_url=link)
-    if message.kind == Kind.CONFIRMED:
-        return messages.confirmed_to_organizer(b)
-    if message.kind == Kind.RESCHEDULED:
-        return messages.rescheduled_to_organizer(b, previous_start=message.previous_start)
-    return messages.cancelled_to_organizer(b)
+    return messages.render(
+        message.kind,
+        message.recipient,
+        b,
+        # The attendee's secret link: decrypted only for a message to them.
+        manage_url=manage_url(b) if message.recipient == Recipient.ATTENDEE else "",
+        previous_start=message.previous_start,  # set on a reschedule's rows only
+    )
 
 
 def _stale_reminder(message: OutboxMessage) -> bool:

@@ -5,7 +5,7 @@ pending (one `CalendarCopy` row per booking and connection), in the booking's ow
 and enqueues `write_copy` (on the `calendars` queue) after the commit. `write_copy` takes a
 lease on the row (notify/leases.py, shared with the outbox), then writes the booking as it is
 at that moment:
-a PUT of the whole event (`itip.calendar_object`: the invitation's UID and SEQUENCE, without a
+a PUT of the whole event (`ics.calendar_object`: the invitation's UID and SEQUENCE, without a
 METHOD) at the copy's address, or a DELETE once the booking is cancelled (a 404 counts as
 done). Whatever order retries and changes come in, the calendar ends with the latest version.
 
@@ -31,11 +31,12 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bookwithme.booking.ics import calendar_object
 from bookwithme.booking.models import Booking
 from bookwithme.calendars import dav
 from bookwithme.calendars.models import Connection
 from bookwithme.calendars.remote import RemoteError, Unreachable
-from bookwithme.notify import itip, leases
+from bookwithme.notify import leases
 from bookwithme.notify.models import CalendarCopy
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def _apply(copy: CalendarCopy) -> tuple[str, str]:
             dav.delete_event(client, href)
             return href, ""
         with translation.override(booking.owner.language):
-            ics = itip.calendar_object(booking, stamp=booking.updated_at)
+            ics = calendar_object(booking, stamp=booking.updated_at)
         try:
             return href, dav.put_event(client, href, ics)
         except dav.UidTaken:

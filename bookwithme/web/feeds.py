@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
-from bookwithme.booking import access
+from bookwithme.booking import access, ics
 from bookwithme.booking.errors import BookingError, NotFound
 from bookwithme.booking.feeds import bookings_calendar, freebusy_calendar
 from bookwithme.clients import client_address
@@ -14,7 +14,7 @@ from bookwithme.web.pages import refused
 
 
 def _calendar(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 

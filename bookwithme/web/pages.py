@@ -69,7 +69,7 @@ def person_page(request: HttpRequest, page_slug: str) -> HttpResponse:
         owner = access.page_owner(page_slug)
     except BookingError as e:
         return refused(request, e)
-    meeting_types = MeetingType.objects.public().filter(owner=owner).order_by("title", "pk")
+    meeting_types = MeetingType.objects.public().of(owner)
     return render(
         request,
         "web/person.html",

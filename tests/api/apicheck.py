@@ -4,7 +4,7 @@ API = "/api/v1"
 
 
 def assert_error(response, status: int, code: str) -> dict:
-    """The response is `status` with the contract's error body `{"error": code, ...}`."""
+    """The response is `status` with the API's error body `{"error": code, ...}`."""
     assert response.status_code == status, (response.status_code, response.content[:800])
     assert response["Content-Type"].startswith("application/json")
     body = response.json()

@@ -1,4 +1,4 @@
-"""Bad input to the JSON API: always a 4xx in the contract's error shape, never a 5xx.
+"""Bad input to the JSON API: always a 4xx in the API's error shape, never a 5xx.
 
 `assert_error` is the one check of that shape; the organizer and public API tests use it too.
 """

@@ -1,4 +1,4 @@
-"""The organizer API (CONTRACT.md): profile, hours, calendar, meeting types, links, bookings."""
+"""The organizer API (docs/api.md): profile, hours, calendar, meeting types, links, bookings."""
 
 import json
 from datetime import datetime, timedelta

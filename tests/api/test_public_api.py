@@ -1,4 +1,4 @@
-"""The public API (CONTRACT.md): booking pages, slots, bookings, private links, manage links."""
+"""The public API (docs/api.md): booking pages, slots, bookings, private links, manage links."""
 
 import json
 from datetime import UTC, date, datetime, timedelta

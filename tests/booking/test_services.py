@@ -151,9 +151,9 @@ def test_slots_take_four_queries_at_most_however_busy_the_calendar(mt):
     mt = MeetingType.objects.select_related("owner").get(pk=mt.pk)
     first, last = at("00:00").date(), at("00:00").date() + timedelta(days=30)
     with CaptureQueriesContext(connection) as queries:
-        answer = availability.slots_between(
-            mt, *availability.day_span(first, last, availability.ZoneInfo("Europe/Paris"))
+        answer = availability.offer(
+            mt, availability.Days(first, last, availability.ZoneInfo("Europe/Paris"))
         )
-    assert answer
+    assert answer.pairs
     # Connected calendars' state, working hours, calendar events (built-in and synced), bookings.
     assert len(queries) <= 4, [q["sql"] for q in queries]

@@ -1,4 +1,4 @@
-"""CONTRACT.md's slot rules, seen through the public API as a visitor sees them."""
+"""The slot rules (docs/slots.md), seen through the public API as a visitor sees them."""
 
 import json
 from datetime import UTC, datetime

@@ -34,7 +34,7 @@ def connect(owner, server, **kwargs) -> Connection:
 def refusal(call) -> dict:
     with pytest.raises(ConnectError) as refused:
         call()
-    return refused.value.fields
+    return refused.value.message_dict
 
 
 def test_the_password_is_encrypted_at_rest_and_never_logged(owner, radicale, caplog):
@@ -201,7 +201,7 @@ def test_a_server_the_caldav_library_cannot_make_sense_of_is_a_refusal(owner, mo
     def confused(self):
         raise KeyError("{DAV:}href")
 
-    monkeypatch.setattr(dav.caldav.DAVClient, "principal", confused)
+    monkeypatch.setattr(dav.DAVClient, "principal", confused)
     fields = refusal(lambda: connections.connect_caldav(owner, url="https://cal.example.org/"))
     assert fields == {"url": ["No CalDAV server answers at this address."]}
 

@@ -140,7 +140,7 @@ def test_a_missing_feed_is_a_refusal_and_a_page_is_not_a_feed(owner, feeds):
         icsfeed.fetch(feeds.url("nothing.ics"))
     with pytest.raises(connections.ConnectError) as refused:
         connections.connect_feed(owner, url=feeds.url("page.html"))
-    assert refused.value.fields == {"url": ["This address does not serve an iCalendar feed."]}
+    assert refused.value.message_dict == {"url": ["This address does not serve an iCalendar feed."]}
 
 
 def test_a_webcal_address_is_fetched_over_https():

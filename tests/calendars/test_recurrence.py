@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.rrule import rrulestr
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bookwithme.calendars.recurrence import (
@@ -41,7 +41,6 @@ def naive_occurrences(rule, start, end, tz, span_start, span_end):
     return found
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     years_back=st.integers(0, 40),
     day_offset=st.integers(0, 364),

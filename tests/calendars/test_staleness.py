@@ -117,10 +117,9 @@ def test_the_cached_answer_is_not_served_past_the_bound(client, alex, intro, rad
     frozen.shift(timedelta(minutes=31))
 
     assert answer(client)["notice"] == "calendar_stale"
-    offer = availability.slots_for(
-        intro, NOW.date(), NOW.date() + timedelta(days=1), availability.ZoneInfo("Europe/Paris")
-    )
-    assert offer == availability.Offer([], "calendar_stale")
+    paris = availability.ZoneInfo("Europe/Paris")
+    days = availability.Days(NOW.date(), NOW.date() + timedelta(days=1), paris)
+    assert availability.offer(intro, days) == availability.Offer(paris, [], "calendar_stale")
 
 
 def test_a_stale_calendar_refuses_reschedules_too(alex, intro, radicale, frozen):
@@ -169,7 +168,8 @@ def test_slots_stop_where_the_calendars_were_read(alex, radicale, frozen):
     connection.refresh_from_db()
     Connection.objects.filter(pk=connection.pk).update(synced_until=NOW + timedelta(days=30))
     first, last = NOW.date(), NOW.date() + timedelta(days=100)
-    pairs = availability.slots_for(long, first, last, availability.ZoneInfo("UTC")).pairs
+    days = availability.Days(first, last, availability.ZoneInfo("UTC"))
+    pairs = availability.offer(long, days).pairs
 
     assert pairs
     assert max(end for _start, end in pairs) <= (NOW + timedelta(days=30)).timestamp()

@@ -1,6 +1,7 @@
 """The access rules as a decision table: every combination of licence, the organization's
 and the person's settings, and anonymous sharing. The expected answers come from the tables
-below (the reference product's rules written as data), never from the policy itself."""
+below (Microsoft 365's rules, as docs/admin.md gives them, written as data), never from the
+policy itself."""
 
 import itertools
 
@@ -31,7 +32,7 @@ CASES = list(
 
 
 def expected(licence, org_api, org_policy, person_api, person_policy, sharing):
-    """The first refusal in the reference product's order, or None when allowed."""
+    """The first refusal in Microsoft 365's order, or None when allowed."""
     steps = [
         None if licence else "no_licence",
         CALENDAR_API[org_api] and f"org_{CALENDAR_API[org_api]}",

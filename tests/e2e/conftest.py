@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from browser import LAUNCH_ARGS
+from liveserver import DEADLINE
 from playwright.sync_api import expect
 
-# Two cores running the whole suite beside the browser: give pages time before failing.
-expect.set_options(timeout=15_000)
+# Two cores running the whole suite beside the browser: give pages time before failing, as
+# long as any other wait of the tests (BOOKWITHME_TEST_DEADLINE).
+expect.set_options(timeout=DEADLINE * 1000)
 
 
 def chromium_path() -> str | None:

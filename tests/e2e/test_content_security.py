@@ -4,7 +4,7 @@ manage page refuses to be framed."""
 
 import re
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,8 +13,7 @@ from django.utils import timezone
 from makers import make_link, make_person, make_type
 from playwright.sync_api import expect
 
-from bookwithme.booking import services
-from bookwithme.booking.availability import slots_between
+from bookwithme.booking import availability, services
 from bookwithme.booking.models import Booking
 from bookwithme.directory.models import Person
 
@@ -178,5 +177,6 @@ def test_the_manage_page_refuses_to_be_framed(site, browser, sam, intro, embeddi
 
 
 def intro_start(meeting_type):
-    now = timezone.now()
-    return slots_between(meeting_type, now, now + timedelta(days=14))[0].start
+    today = timezone.now().date()
+    days = availability.Days(today, today + timedelta(days=14), UTC)
+    return availability.offer(meeting_type, days).starts[0]

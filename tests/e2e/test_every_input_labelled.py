@@ -1,7 +1,7 @@
 """Every input, select and text area on every page has a label a screen reader reads out, and
 no page scrolls sideways at phone width."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from browser import PASSWORD, PHONE, sign_in_on
@@ -9,8 +9,7 @@ from django.utils import timezone
 from makers import make_link, make_person, make_type
 from playwright.sync_api import expect
 
-from bookwithme.booking import services
-from bookwithme.booking.availability import slots_between
+from bookwithme.booking import availability, services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,5 +77,6 @@ def test_every_control_has_a_label_and_nothing_overflows_a_phone(site, browser):
 
 
 def first_start(meeting_type):
-    now = timezone.now()
-    return slots_between(meeting_type, now, now + timedelta(days=14))[0].start
+    today = timezone.now().date()
+    days = availability.Days(today, today + timedelta(days=14), UTC)
+    return availability.offer(meeting_type, days).starts[0]

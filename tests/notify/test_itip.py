@@ -11,7 +11,7 @@ from icscheck import parse_both
 from makers import NOW, make_person, make_type
 
 from bookwithme.booking import services
-from bookwithme.notify.itip import calendar_object, invitation
+from bookwithme.booking.ics import calendar_object, invitation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
 

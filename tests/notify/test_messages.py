@@ -22,6 +22,7 @@ from makers import NOW, make_person, make_type
 from bookwithme.booking import ics, services
 from bookwithme.calendars.models import Connection
 from bookwithme.notify import messages
+from bookwithme.notify.models import OutboxMessage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
 
@@ -160,21 +161,27 @@ def cancel(booking, by="organizer", reason="Un imprévu, désolé."):
 def every_message(booking):
     """The seven messages of one booking's life: confirmed, moved, reminded, cancelled."""
     sent = {
-        "confirmed_to_attendee": messages.confirmed_to_attendee(booking, manage_url=MANAGE),
-        "confirmed_to_organizer": messages.confirmed_to_organizer(booking),
+        "confirmed_to_attendee": messages.render(
+            "confirmed", "attendee", booking, manage_url=MANAGE
+        ),
+        "confirmed_to_organizer": messages.render("confirmed", "organizer", booking),
     }
     previous = booking.start
     booking = reschedule(booking)
-    sent["rescheduled_to_attendee"] = messages.rescheduled_to_attendee(
-        booking, manage_url=MANAGE, previous_start=previous
+    sent["rescheduled_to_attendee"] = messages.render(
+        "rescheduled", "attendee", booking, manage_url=MANAGE, previous_start=previous
     )
-    sent["rescheduled_to_organizer"] = messages.rescheduled_to_organizer(
-        booking, previous_start=previous
+    sent["rescheduled_to_organizer"] = messages.render(
+        "rescheduled", "organizer", booking, previous_start=previous
     )
-    sent["reminder_to_attendee"] = messages.reminder_to_attendee(booking, manage_url=MANAGE)
+    sent["reminder_to_attendee"] = messages.render(
+        "reminder", "attendee", booking, manage_url=MANAGE
+    )
     booking = cancel(booking)
-    sent["cancelled_to_attendee"] = messages.cancelled_to_attendee(booking, manage_url=MANAGE)
-    sent["cancelled_to_organizer"] = messages.cancelled_to_organizer(booking)
+    sent["cancelled_to_attendee"] = messages.render(
+        "cancelled", "attendee", booking, manage_url=MANAGE
+    )
+    sent["cancelled_to_organizer"] = messages.render("cancelled", "organizer", booking)
     return sent
 
 
@@ -262,8 +269,8 @@ def test_every_message_renders_in_french_with_no_english_left():
 
 def test_each_reader_gets_their_own_language():
     booking = book(attendee_language="fr", owner_language="en")
-    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE))
-    to_organizer = parse(messages.confirmed_to_organizer(booking))
+    to_attendee = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE))
+    to_organizer = parse(messages.render("confirmed", "organizer", booking))
     assert to_attendee.subject.startswith("Rendez-vous confirmé")
     assert to_organizer.subject.startswith("New booking: Bilan with Zoé Durand")
 
@@ -271,7 +278,7 @@ def test_each_reader_gets_their_own_language():
 def test_building_a_message_leaves_the_active_language_alone():
     booking = book(attendee_language="fr")
     with translation.override("en"):
-        messages.confirmed_to_attendee(booking, manage_url=MANAGE)
+        messages.render("confirmed", "attendee", booking, manage_url=MANAGE)
         assert translation.get_language() == "en"
 
 
@@ -289,8 +296,8 @@ def test_french_catalog_translates_every_message():
 
 def test_times_are_written_in_each_readers_zone():
     booking = book()
-    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE))
-    to_organizer = parse(messages.confirmed_to_organizer(booking))
+    to_attendee = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE))
+    to_organizer = parse(messages.render("confirmed", "organizer", booking))
     # The same meeting: 10:00 UTC, in Montreal (UTC-4 in June) and in Paris (UTC+2).
     assert (
         f"Monday, June 1, 2026, 6:00 AM {DASH} 6:30 AM (America/Montreal, UTC{MINUS}4)"
@@ -309,7 +316,7 @@ def test_times_are_written_in_each_readers_zone():
 
 def test_french_times_use_french_dates_in_the_readers_zone():
     booking = book(owner_language="fr")
-    text = parse(messages.confirmed_to_organizer(booking)).text
+    text = parse(messages.render("confirmed", "organizer", booking)).text
     assert "lundi 1 juin 2026, de 12\xa0h\xa000 à 12\xa0h\xa030 (Europe/Paris, UTC+2)" in text
 
 
@@ -318,14 +325,16 @@ def test_a_reschedule_shows_the_previous_time_too():
     previous = booking.start
     booking = reschedule(booking)
     text = parse(
-        messages.rescheduled_to_attendee(booking, manage_url=MANAGE, previous_start=previous)
+        messages.render(
+            "rescheduled", "attendee", booking, manage_url=MANAGE, previous_start=previous
+        )
     ).text
     assert (
         f"When: Monday, June 1, 2026, 8:00 AM {DASH} 8:30 AM (America/Montreal, UTC{MINUS}4)"
         in text
     )
     assert f"Previously: Monday, June 1, 2026, 6:00 AM {DASH} 6:30 AM" in text
-    organizer = parse(messages.rescheduled_to_organizer(booking, previous_start=previous))
+    organizer = parse(messages.render("rescheduled", "organizer", booking, previous_start=previous))
     assert (
         f"When: Monday, June 1, 2026, 2:00 PM {DASH} 2:30 PM (Europe/Paris, UTC+2)"
         in organizer.text
@@ -336,7 +345,7 @@ def test_a_reschedule_shows_the_previous_time_too():
 
 def test_a_reschedule_without_its_previous_time_still_renders():
     booking = reschedule(book())
-    text = parse(messages.rescheduled_to_organizer(booking, previous_start=None)).text
+    text = parse(messages.render("rescheduled", "organizer", booking, previous_start=None)).text
     assert "Previously" not in text
     assert "When: Monday, June 1, 2026, 2:00 PM" in text
 
@@ -393,7 +402,7 @@ def test_without_a_meeting_link_mails_say_where(kind, value, label):
 
 def test_an_online_meeting_without_a_link_says_nothing_of_a_place():
     booking = book(online=False)
-    text = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE)).text
+    text = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE)).text
     assert "Meeting link" not in text
     assert "Where" not in text
 
@@ -417,14 +426,14 @@ def test_organizer_mails_show_the_attendee_notes_and_answers():
 
 def test_answers_follow_the_questions_order_and_skip_the_unanswered():
     booking = book(answers={"phone": "+1 514 555 0100"}, notes="")
-    text = parse(messages.confirmed_to_organizer(booking)).text
+    text = parse(messages.render("confirmed", "organizer", booking)).text
     assert "Your phone number" in text
     assert "What should we talk about?" not in text
     assert "Notes" not in text
 
 
 def test_attendee_mails_say_who_they_meet_and_keep_the_organizer_details_out():
-    text = parse(messages.confirmed_to_attendee(book(), manage_url=MANAGE)).text
+    text = parse(messages.render("confirmed", "attendee", book(), manage_url=MANAGE)).text
     assert "Your booking with Alex Martin is confirmed." in text
     assert "With: Alex Martin" in text
     assert "Le budget" not in text
@@ -439,8 +448,8 @@ def test_attendee_mails_say_who_they_meet_and_keep_the_organizer_details_out():
 )
 def test_cancelled_mails_say_who_cancelled_and_why(by, to_attendee, to_organizer):
     booking = cancel(book(), by=by, reason="Sick, sorry;\nnext week?")
-    attendee = parse(messages.cancelled_to_attendee(booking, manage_url=MANAGE))
-    organizer = parse(messages.cancelled_to_organizer(booking))
+    attendee = parse(messages.render("cancelled", "attendee", booking, manage_url=MANAGE))
+    organizer = parse(messages.render("cancelled", "organizer", booking))
     assert to_attendee in attendee.text
     assert to_organizer in organizer.text
     for parsed in (attendee, organizer):
@@ -451,21 +460,21 @@ def test_cancelled_mails_say_who_cancelled_and_why(by, to_attendee, to_organizer
 
 def test_cancelled_mails_without_a_reason_say_none():
     booking = cancel(book(), by="attendee", reason="")
-    text = parse(messages.cancelled_to_organizer(booking)).text
+    text = parse(messages.render("cancelled", "organizer", booking)).text
     assert "Zoé Durand cancelled this booking." in text
     assert "Reason" not in text
 
 
 def test_french_cancel_names_who_cancelled():
     booking = cancel(book(attendee_language="fr"), by="organizer", reason="")
-    text = parse(messages.cancelled_to_attendee(booking, manage_url=MANAGE)).text
+    text = parse(messages.render("cancelled", "attendee", booking, manage_url=MANAGE)).text
     assert "Alex Martin a annulé ce rendez-vous." in text
 
 
 def test_footers_say_who_the_mail_is_sent_for():
     booking = book()
-    to_attendee = parse(messages.reminder_to_attendee(booking, manage_url=MANAGE))
-    to_organizer = parse(messages.confirmed_to_organizer(booking))
+    to_attendee = parse(messages.render("reminder", "attendee", booking, manage_url=MANAGE))
+    to_organizer = parse(messages.render("confirmed", "organizer", booking))
     assert to_attendee.text.endswith("\n\nSent by bookwithme for Alex Martin.\n")
     assert "Sent by bookwithme for Alex Martin." in to_attendee.html
     assert to_organizer.text.endswith("\n\nSent by your booking page.\n")
@@ -475,8 +484,8 @@ def test_footers_say_who_the_mail_is_sent_for():
 def test_mails_come_from_the_site_and_replies_go_to_the_other_side(settings):
     settings.DEFAULT_FROM_EMAIL = "Bookings <bookings@book.example>"
     booking = book()
-    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE)).mail
-    to_organizer = parse(messages.confirmed_to_organizer(booking)).mail
+    to_attendee = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE)).mail
+    to_organizer = parse(messages.render("confirmed", "organizer", booking)).mail
     assert str(to_attendee["From"]) == "Bookings <bookings@book.example>"
     assert to_attendee["To"].addresses[0].addr_spec == "zoe@example.org"
     assert to_attendee["Reply-To"].addresses[0].addr_spec == booking.owner.email
@@ -532,7 +541,9 @@ def test_mime_structure_and_the_invitation_in_it(policy):
 
 
 def test_the_smtp_serialization_uses_crlf_and_short_lines():
-    parsed = parse(messages.confirmed_to_attendee(book(), manage_url=MANAGE), email.policy.SMTP)
+    parsed = parse(
+        messages.render("confirmed", "attendee", book(), manage_url=MANAGE), email.policy.SMTP
+    )
     assert b"\r\n" in parsed.raw
     assert all(len(line) <= 998 for line in parsed.raw.split(b"\r\n"))
 
@@ -631,8 +642,8 @@ def test_300_character_names_give_valid_headers_and_invitations():
     booking.owner.name = "Ø" * 300
     assert len(booking.attendee_name) == len(booking.owner.name) == 300
     for make, attendee in (
-        (lambda: messages.cancelled_to_attendee(booking, manage_url=MANAGE), True),
-        (lambda: messages.cancelled_to_organizer(booking), False),
+        (lambda: messages.render("cancelled", "attendee", booking, manage_url=MANAGE), True),
+        (lambda: messages.render("cancelled", "organizer", booking), False),
     ):
         message = make()
         parsed = parse(message, email.policy.SMTP)
@@ -650,7 +661,7 @@ def test_300_character_names_give_valid_headers_and_invitations():
 
 def test_hostile_names_reach_smtp_as_one_recipient_and_one_message(smtp):
     booking = hostile_booking()
-    message = messages.confirmed_to_attendee(booking, manage_url=MANAGE)
+    message = messages.render("confirmed", "attendee", booking, manage_url=MANAGE)
     assert message.send() == 1
     (envelope,) = smtp.inbox.envelopes
     assert envelope.rcpt_tos == ["zoe@example.org"]
@@ -689,7 +700,9 @@ def test_a_long_subject_with_emoji_and_accents_decodes_to_exactly_itself(languag
 
 
 def test_a_long_subject_keeps_its_spaces_through_smtp(smtp):
-    message = messages.confirmed_to_attendee(book(title=SPACE_EATERS["en"]), manage_url=MANAGE)
+    message = messages.render(
+        "confirmed", "attendee", book(title=SPACE_EATERS["en"]), manage_url=MANAGE
+    )
     assert message.send() == 1
     (received,) = smtp.inbox.messages
     assert str(received["Subject"]) == message.subject
@@ -779,7 +792,7 @@ def test_an_organizer_whose_bookings_are_written_into_their_calendar_gets_plain_
 def test_an_organizer_with_only_calendars_to_read_still_gets_the_invitation():
     booking = book()
     writes_bookings_back(booking.owner, write_to="")
-    parsed = parse(messages.confirmed_to_organizer(booking))
+    parsed = parse(messages.render("confirmed", "organizer", booking))
     assert parsed.ical()["METHOD"] == REQUEST
     assert parsed.attachment.get_content_type() == "application/ics"
     assert "The invitation is attached" in parsed.text
@@ -788,7 +801,7 @@ def test_an_organizer_with_only_calendars_to_read_still_gets_the_invitation():
 def test_another_persons_calendar_for_bookings_changes_nothing_for_this_organizer():
     booking = book()
     writes_bookings_back(make_person())
-    assert parse(messages.confirmed_to_organizer(booking)).ical()["METHOD"] == REQUEST
+    assert parse(messages.render("confirmed", "organizer", booking)).ical()["METHOD"] == REQUEST
 
 
 ATTENDEE_REPLIES = (
@@ -821,8 +834,8 @@ def test_invitations_say_answering_them_changes_nothing_and_where_to_act_instead
 def test_invitations_say_it_in_french_too(settings):
     settings.BOOKWITHME_BASE_URL = "https://book.example"
     booking = book(attendee_language="fr", owner_language="fr")
-    to_attendee = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE)).text
-    to_organizer = parse(messages.confirmed_to_organizer(booking)).text
+    to_attendee = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE)).text
+    to_organizer = parse(messages.render("confirmed", "organizer", booking)).text
     changes_nothing = (
         "Répondre Oui, Non ou Peut-être à cette invitation dans votre messagerie ou votre "
         "agenda ne change rien."
@@ -840,7 +853,7 @@ def test_a_written_back_organizer_is_told_their_calendar_copy_is_not_the_booking
     settings.BOOKWITHME_BASE_URL = "https://book.example"
     booking = book()
     writes_bookings_back(booking.owner)
-    text = parse(messages.confirmed_to_organizer(booking)).text
+    text = parse(messages.render("confirmed", "organizer", booking)).text
     assert (
         "Moving or deleting it in your calendar changes nothing. To cancel the booking, use "
         "your dashboard: https://book.example/app/" in text
@@ -893,7 +906,7 @@ def test_no_calendar_links_in_cancels_reminders_or_to_the_organizer():
 
 def test_french_calendar_links_are_labelled_and_written_in_french():
     booking = book(attendee_language="fr")
-    parsed = parse(messages.confirmed_to_attendee(booking, manage_url=MANAGE))
+    parsed = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE))
     assert "Ajouter à Google Agenda\xa0: https://calendar.google.com/" in parsed.text
     assert "Ajouter à Outlook\xa0: https://outlook.live.com/" in parsed.text
     with translation.override("fr"):
@@ -901,3 +914,19 @@ def test_french_calendar_links_are_labelled_and_written_in_french():
     assert links.google in parsed.text and links.outlook in parsed.text
     details = dict(parse_qsl(urlsplit(links.google).query))["details"]
     assert f"Pour déplacer ou annuler\xa0: {MANAGE}" in details
+
+
+def test_one_message_for_each_kind_and_recipient_the_outbox_writes():
+    kinds, recipients = OutboxMessage.Kind, OutboxMessage.Recipient
+    every = {(k.value, r.value) for k in kinds for r in recipients}
+    # A reminder goes to the attendee only (notify/receivers.py).
+    assert set(messages.MESSAGES) == every - {(kinds.REMINDER, recipients.ORGANIZER)}
+    for (kind, recipient), message in messages.MESSAGES.items():
+        assert message.template == f"{kind}_to_{recipient}"
+        assert message.method == METHODS[message.template]
+
+
+def test_the_attendees_manage_link_never_reaches_the_organizer():
+    booking = book()
+    parsed = parse(messages.render("confirmed", "organizer", booking, manage_url=MANAGE))
+    assert "tok-123" not in parsed.text + parsed.html + parsed.calendar.get_content()

@@ -12,12 +12,12 @@ from django_tasks_db.models import DBTaskResult
 from icscheck import parse_both
 from makers import NOW, make_person, make_type
 
-from bookwithme.booking import services
+from bookwithme.booking import ics, services
 from bookwithme.booking.models import Booking
 from bookwithme.calendars import connections, dav
 from bookwithme.calendars.models import Connection
 from bookwithme.calendars.remote import Unreachable
-from bookwithme.notify import itip, writeback
+from bookwithme.notify import writeback
 from bookwithme.notify.models import CalendarCopy
 
 pytestmark = pytest.mark.usefixtures("frozen", "in_english", "jitsi")
@@ -130,7 +130,7 @@ def test_a_booking_is_written_moved_and_deleted_with_the_invitations_uid(
     stored = calendar.get(copy.href)
     assert "METHOD" not in stored  # a calendar object resource, not an iTIP message
     event = calendar.event(copy.href)
-    invitation = icalendar.Calendar.from_ical(itip.invitation(booking, method="REQUEST"))
+    invitation = icalendar.Calendar.from_ical(ics.invitation(booking, method="REQUEST"))
     (invited,) = invitation.walk("VEVENT")
     assert str(event["UID"]) == str(invited["UID"]) == booking.uid
     assert event["SEQUENCE"] == 0
@@ -408,7 +408,7 @@ def test_the_invitation_already_in_the_calendar_is_adopted_not_doubled(
     connect(alex, calendar.server, calendar.url)
     booking = book(django_capture_on_commit_callbacks, intro)
     # The organizer's mail client put the emailed invitation into the calendar first.
-    calendar.server.put(calendar.url, "from-mail", itip.calendar_object(booking).decode())
+    calendar.server.put(calendar.url, "from-mail", ics.calendar_object(booking).decode())
     run_worker()
     copy = copy_of(booking)
     assert copy.state == "done", copy.last_error

@@ -145,7 +145,7 @@ def test_adding_a_block_with_a_custom_rule(signed_in, alex):
 def test_bad_blocks_show_the_apis_message_and_keep_the_input(signed_in, alex, data, field, kwargs):
     with pytest.raises(EventError) as refused:
         event(alex, **kwargs)
-    expected = refused.value.fields[field][0]
+    expected = refused.value.message_dict[field][0]
     posted = {"start": "2026-06-02T09:00", "end": "2026-06-02T10:00", "busy": "busy", **data}
 
     response = signed_in.post("/app/calendar/add", posted)

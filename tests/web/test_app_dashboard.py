@@ -157,7 +157,7 @@ def test_a_bad_reason_is_refused_with_the_services_message(signed_in, alex):
     booking = book(make_type(alex), "2026-06-02T09:00:00+02:00")
     with pytest.raises(Invalid) as refused:
         services.cancel(booking, by=Booking.CancelledBy.ORGANIZER, reason="a\x01b")
-    expected = refused.value.fields["reason"][0]
+    expected = refused.value.message_dict["reason"][0]
 
     response = signed_in.post(
         f"/app/bookings/{booking.pk}/cancel", {f"cancel-{booking.pk}-reason": "a\x01b"}

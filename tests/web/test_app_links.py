@@ -108,7 +108,7 @@ def test_the_list_tells_each_links_state(signed_in, mt):
 def test_bad_input_shows_the_services_message(signed_in, mt, data, field, kwargs):
     with pytest.raises(Invalid) as refused:
         services.create_link(mt, **kwargs)
-    expected = refused.value.fields[field][0]
+    expected = refused.value.message_dict[field][0]
 
     response = signed_in.post(f"/app/types/{mt.pk}/links", data)
 

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from bookwithme.booking import meeting_types
 from bookwithme.booking.models import MeetingType, WorkingHours
 from bookwithme.booking.services import create_link
 from bookwithme.directory.models import Organization, Person
@@ -78,7 +79,7 @@ def demo_meeting_type(owner: Person, fields: dict) -> MeetingType:
     existing = MeetingType.objects.live().filter(owner=owner, slug=fields["slug"]).first()
     if existing is not None:
         return existing
-    return MeetingType.objects.create(owner=owner, **fields)
+    return meeting_types.save(MeetingType(owner=owner), fields)
 
 
 class Command(BaseCommand):

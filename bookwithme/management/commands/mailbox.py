@@ -1,6 +1,6 @@
 """`bookwithme mailbox show EMAIL` / `set EMAIL [flags]`: one person's access settings.
 
-The counterpart of the reference product's `Get-CASMailbox` / `Set-CASMailbox`. They apply after
+The counterpart of Exchange Online's `Get-CASMailbox` / `Set-CASMailbox`. They apply after
 the organization's (`org-config`); `show` also says whether the person's page is on, and if not,
 which rule refuses it.
 """

@@ -1,6 +1,6 @@
 """`bookwithme org-config show D` / `set D [flags]`: an organization's access settings.
 
-The counterpart of the reference product's `Get-OrganizationConfig` / `Set-OrganizationConfig`
+The counterpart of Exchange Online's `Get-OrganizationConfig` / `Set-OrganizationConfig`
 (`EwsEnabled`, `EwsApplicationAccessPolicy`, `EwsAllowList`, `EwsBlockList`).
 """
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+HEADER_LINE_BYTES = 32 * 1024
 GRACE_SECONDS = 10
 FIRST_DELAY, LONGEST_DELAY = 1.0, 60.0
 # A worker that ran this long before dying had started well: its next restart is quick again.
@@ -181,6 +182,10 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
             "--no-control-socket",
+            # gunicorn answers a longer header line itself, with an HTML page; up to this many
+            # bytes a bad header (a 10 kB Idempotency-Key, say) gets the API's JSON 4xx.
+            "--limit-request-field_size",
+            str(HEADER_LINE_BYTES),
             # gunicorn's own default trusts 127.0.0.1 for X-Forwarded-Proto; trust exactly the
             # proxies bookwithme trusts (none: "").
             "--forwarded-allow-ips",

@@ -1,6 +1,6 @@
 """`bookwithme sharing-policy show D` / `set D --anonymous LEVEL`: anonymous free/busy sharing.
 
-The counterpart of the reference product's `Get-SharingPolicy` / `Set-SharingPolicy -Domains
+The counterpart of Exchange Online's `Get-SharingPolicy` / `Set-SharingPolicy -Domains
 @{Add="Anonymous:CalendarSharingFreeBusySimple"}`. Booking pages need a level other than none.
 """
 
@@ -16,7 +16,7 @@ SPELLED = "none, Simple, Detail, Reviewer"
 
 
 def sharing_domains(level: str) -> str:
-    """The level in the reference's notation: `Anonymous:CalendarSharingFreeBusySimple`."""
+    """The level in Exchange Online's notation: `Anonymous:CalendarSharingFreeBusySimple`."""
     if level == AnonymousSharing.NONE:
         return ""
     return f"Anonymous:CalendarSharingFreeBusy{level}"

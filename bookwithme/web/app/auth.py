@@ -5,9 +5,11 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from bookwithme.directory.models import Person
 from bookwithme.web.app.forms import SignInForm, throttled
 
 
@@ -19,7 +21,7 @@ class SignIn(auth_views.LoginView):
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if throttled(form):
-            response.status_code = 429  # the contract's rate_limited
+            response.status_code = 429  # the API's rate_limited
         return response
 
 
@@ -35,6 +37,13 @@ def admin_sign_in(request, extra_context=None):
     if throttled((getattr(response, "context_data", None) or {}).get("form")):
         response.status_code = 429
     return response
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a view behind `signed_in`, for the type checker: its user has signed in,
+    so is a `Person`, never anonymous."""
+
+    user: Person
 
 
 def signed_in(view):

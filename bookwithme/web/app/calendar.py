@@ -1,24 +1,27 @@
 """The built-in calendar: busy blocks to come, adding one, importing a .ics file, deleting."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from bookwithme.calendars.events import EventError, add_event, import_ics
+from bookwithme.calendars.events import add_event, import_ics
 from bookwithme.calendars.ical import MAX_ICS_BYTES, IcalError
 from bookwithme.calendars.models import SHOWN_EXAMPLES, Event
-from bookwithme.web.app.auth import signed_in
+from bookwithme.web.app.auth import SignedInRequest, signed_in
 from bookwithme.web.app.forms import EventForm, ImportForm, describe_rule
 
 EVENTS_SHOWN = 200
 
 
 def _show(
-    request: HttpRequest, add_form: EventForm | None = None, import_form: ImportForm | None = None
+    request: SignedInRequest,
+    add_form: EventForm | None = None,
+    import_form: ImportForm | None = None,
 ) -> HttpResponse:
     now = timezone.now()
     events = (
@@ -40,13 +43,13 @@ def _show(
 
 @signed_in
 @require_safe
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: SignedInRequest) -> HttpResponse:
     return _show(request)
 
 
 @signed_in
 @require_POST
-def add(request: HttpRequest) -> HttpResponse:
+def add(request: SignedInRequest) -> HttpResponse:
     form = EventForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -59,8 +62,8 @@ def add(request: HttpRequest) -> HttpResponse:
                 busy=data["busy"],
                 rrule=form.rule(),
             )
-        except EventError as e:
-            form.refuse(e.fields)
+        except ValidationError as e:
+            form.refuse(e)
         else:
             messages.success(request, _("The event is added to your calendar."))
             return redirect("app:calendar")
@@ -69,7 +72,7 @@ def add(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
-def import_file(request: HttpRequest) -> HttpResponse:
+def import_file(request: SignedInRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -108,7 +111,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
-def delete(request: HttpRequest, event_id: int) -> HttpResponse:
+def delete(request: SignedInRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=event_id, owner=request.user)
     event.delete()
     messages.success(request, _("The event is deleted."))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookwithme.booking import feeds
 from bookwithme.calendars import connections
-from bookwithme.calendars.connections import ConnectError
 from bookwithme.calendars.models import Connection, UnreadSummary
 from bookwithme.web.app.auth import signed_in
 from bookwithme.web.app.forms import AppForm, CalDavForm, ChooseCalendarsForm, FeedForm
@@ -131,8 +131,8 @@ def _connect(request: HttpRequest, form: AppForm, connect: Callable[..., Connect
     if form.is_valid():
         try:
             return connect(request.user, **form.cleaned_data)
-        except ConnectError as e:
-            form.refuse(e.fields)
+        except ValidationError as e:
+            form.refuse(e)
     return None
 
 
@@ -180,8 +180,8 @@ def choose(request: HttpRequest, connection_id: int) -> HttpResponse:
                     check=form.cleaned_data["check"],
                     write_to=form.cleaned_data["write_to"] or None,
                 )
-            except ConnectError as e:
-                form.refuse(e.fields)
+            except ValidationError as e:
+                form.refuse(e)
             else:
                 messages.success(request, _("Your choice of calendars is saved."))
                 return redirect("app:calendars")

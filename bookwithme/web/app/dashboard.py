@@ -1,7 +1,8 @@
 """The dashboard: one's page and its state, the bookings to come, snippets to share the page."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -9,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from bookwithme.booking import addresses, services
-from bookwithme.booking.errors import Invalid
 from bookwithme.booking.models import Booking
 from bookwithme.directory.policy import page_decision
-from bookwithme.web.app.auth import signed_in
+from bookwithme.web.app.auth import SignedInRequest, signed_in
 from bookwithme.web.app.forms import CancelForm
 
 UPCOMING_SHOWN = 100
@@ -22,7 +22,7 @@ def _cancel_prefix(booking_id: int) -> str:
     return f"cancel-{booking_id}"
 
 
-def _show(request: HttpRequest, refused: CancelForm | None = None) -> HttpResponse:
+def _show(request: SignedInRequest, refused: CancelForm | None = None) -> HttpResponse:
     person = request.user
     page_url = addresses.page_url(person)
     bookings = (
@@ -59,13 +59,13 @@ def _show(request: HttpRequest, refused: CancelForm | None = None) -> HttpRespon
 
 @signed_in
 @require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     return _show(request)
 
 
 @signed_in
 @require_POST
-def cancel_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
+def cancel_booking(request: SignedInRequest, booking_id: int) -> HttpResponse:
     booking = get_object_or_404(Booking, pk=booking_id, owner=request.user)
     form = CancelForm(request.POST, prefix=_cancel_prefix(booking.pk))
     if form.is_valid():
@@ -73,8 +73,8 @@ def cancel_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
             services.cancel(
                 booking, by=Booking.CancelledBy.ORGANIZER, reason=form.cleaned_data["reason"]
             )
-        except Invalid as e:
-            form.refuse(e.fields)
+        except ValidationError as e:
+            form.refuse(e)
         else:
             messages.success(
                 request,

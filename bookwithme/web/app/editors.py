@@ -1,8 +1,9 @@
 """The app's editors of repeatable rows: weekly hours with date overrides, a type's questions.
 
-Each reads its posted rows into the API's JSON, which the services validate, and turns JSON
-back into rows to show, so a form with a mistake comes back as it was typed. Rows added in the
-browser (static/web/rows.js) get fresh keys; rows keep the order they were posted in.
+Each reads its posted rows into the JSON the services take and validate (`Rows` makes an editor
+the widget of a form field), and turns JSON back into rows to show, so a form with a mistake
+comes back as it was typed. Rows added in the browser (static/web/rows.js) get fresh keys; rows
+keep the order they were posted in.
 
 Posted names, for a prefix P (the same editor serves working hours and a type's own hours):
 `P-mon-from` / `P-mon-to` (repeated, one pair per interval) for each weekday;
@@ -12,10 +13,12 @@ Posted names, for a prefix P (the same editor serves working hours and a type's 
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Any
 
+from django import forms
 from django.http import QueryDict
 from django.utils.dates import WEEKDAYS
 from django.utils.text import slugify
@@ -27,6 +30,17 @@ QUESTION_KINDS = list(QUESTION_KIND_LABELS.items())
 # A time input cannot show 24:00: the end of the day is shown, and read back, as 23:59.
 END_OF_DAY, LAST_MINUTE = "24:00", "23:59"
 _WITH_SECONDS = re.compile(r"[0-9]{2}:[0-9]{2}:00(\.0+)?")
+
+
+class Rows(forms.Widget):
+    """An editor's rows read as one value, `read(posted data)`; its template shows them."""
+
+    def __init__(self, read: Callable[[QueryDict], Any]):
+        super().__init__()
+        self.read = read
+
+    def value_from_datadict(self, data, files, name) -> Any:
+        return self.read(data)
 
 
 def _row_keys(post: QueryDict, pattern: str) -> list[str]:
@@ -129,7 +143,7 @@ def read_questions(post: QueryDict) -> list[dict[str, Any]]:
     A question keeps its id (answers given earlier stay linked to it); a new one gets an id
     made from its label.
     """
-    questions = []
+    questions: list[dict[str, Any]] = []
     for key in _row_keys(post, r"q-(\w+)-label"):
         label = post.get(f"q-{key}-label", "").strip()
         if not label:

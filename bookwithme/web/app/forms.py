@@ -1,42 +1,47 @@
 """The app's forms: they parse what was typed and keep it for showing again.
 
 The rules and their messages stay with the services the JSON API calls too
-(`meeting_types.apply_changes`, `update_profile`, `add_event`, `create_link`, `cancel`,
+(`meeting_types.save`, `update_profile`, `add_event`, `create_link`, `cancel`,
 `connections.connect_caldav`, `connect_feed`, `choose`), so these fields check types only;
-`refuse` puts a service's messages under the fields they name.
+`refuse` puts a service's ValidationError under the fields it names.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.forms.models import fields_for_model, model_to_dict
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from bookwithme.booking.meeting_types import SIMPLE_FIELDS
-from bookwithme.booking.models import LINK_DEFAULT_DAYS, MeetingType
+from bookwithme.booking import meeting_types
+from bookwithme.booking.models import LINK_DEFAULT_DAYS, SLUG_HELP, MeetingType
 from bookwithme.calendars.models import Connection
 from bookwithme.clients import client_address
 from bookwithme.directory.models import Person, available_time_zones
 from bookwithme.web.app import throttle
+from bookwithme.web.app.editors import Rows, read_hours, read_questions
 
 
 class AppForm(forms.Form):
     """Labels without a colon; a service's messages shown under the fields they name."""
 
-    # API field name -> this form's field, where they differ.
+    # A service's field name -> this form's field, where they differ.
     field_for: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
-    def refuse(self, fields: dict[str, list[str]]) -> None:
-        for name, messages in fields.items():
+    def refuse(self, error: ValidationError) -> None:
+        """A service's refusal: each message under the field it names, the rest above."""
+        for name, errors in error.update_error_dict({}).items():
             name = self.field_for.get(name, name)
-            for message in messages:
-                self.add_error(name if name in self.fields else None, str(message))
+            self.add_error(name if name in self.fields else None, errors)
 
     def clean(self):
         # Every posted value, also those of the row editors: no person types a NUL, and
@@ -46,14 +51,8 @@ class AppForm(forms.Form):
         return super().clean()
 
 
-def number(label, help_text="", *, needed: bool = True, least: int = 0) -> forms.IntegerField:
-    """A whole number; its limits are the model's, checked by the service."""
-    attrs: dict[str, Any] = {"min": least, "step": 1, "inputmode": "numeric"}
-    if needed:
-        attrs["required"] = True
-    return forms.IntegerField(
-        label=label, help_text=help_text, required=False, widget=forms.NumberInput(attrs=attrs)
-    )
+# A whole number's input: steps of one, digits on a phone's keyboard.
+NUMBER = {"step": 1, "inputmode": "numeric"}
 
 
 THROTTLED = _("Too many failed sign-ins. Wait a quarter of an hour, then try again.")
@@ -118,123 +117,105 @@ HOURS_CHOICES = [
 ]
 
 
-class MeetingTypeForm(AppForm):
-    field_for = {"location": "location_value", "hours": "hours_mode"}
+def typed(field: models.Field, **kwargs) -> forms.Field | None:
+    """The model field's own form field, checking only the type of what is typed: whether the
+    value will do is for the service to say, in the words the API uses."""
+    formfield = field.formfield(required=False, **kwargs)
+    if formfield is None:  # a field without one (none of FIELDS): left out, as Django does
+        return None
+    formfield.validators = []
+    if isinstance(field, models.TextField) and isinstance(formfield, forms.CharField):
+        formfield.strip = False  # kept as typed, as the API keeps it
+    if isinstance(formfield, forms.IntegerField):
+        least = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+        formfield.widget.attrs.update(min=max(least, default=0), **NUMBER)
+    text_or_number = isinstance(formfield.widget, forms.TextInput | forms.NumberInput)
+    if text_or_number and not (field.blank or field.null):
+        formfield.widget.attrs["required"] = True
+    return formfield
 
-    title = forms.CharField(
-        label=_("Title"), required=False, widget=forms.TextInput(attrs={"required": True})
-    )
+
+class MeetingTypeForm(AppForm):
+    """A type's fields as the model declares them (`meeting_types.FIELDS`, below), its hours and
+    questions as their editors' rows; `meeting_types.save` judges them."""
+
+    field_for = {"hours": "hours_mode"}
+
     slug = forms.CharField(
         label=_("Address"),
         required=False,
-        help_text=_(
-            "The end of the type's web address, e.g. intro-call. "
-            "Leave it blank to make one from the title."
-        ),
+        help_text=SLUG_HELP,
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
-    )
-    description = forms.CharField(
-        label=_("Description"),
-        required=False,
-        strip=False,
-        help_text=_("Shown to visitors above the times they can pick."),
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    duration_minutes = number(_("Duration (minutes)"), least=5)
-    visibility = forms.CharField(
-        label=_("Visibility"),
-        required=False,
-        help_text=_(
-            "Public types are listed on your page; private ones are reached only through "
-            "links you share."
-        ),
-        widget=forms.RadioSelect(choices=MeetingType.Visibility.choices),
-    )
-    location_kind = forms.CharField(
-        label=_("Location"),
-        required=False,
-        widget=forms.Select(choices=MeetingType.LocationKind.choices),
-    )
-    location_value = forms.CharField(
-        label=_("Location details"),
-        required=False,
-        help_text=_(
-            "The address for in-person meetings, the number to call for phone ones; "
-            "optional for online ones."
-        ),
-    )
-    online_meeting = forms.BooleanField(
-        label=_("Generate an online meeting link for every booking"), required=False
     )
     hours_mode = forms.CharField(
         label=_("Bookable hours"),
         required=False,
         widget=forms.RadioSelect(choices=HOURS_CHOICES),
     )
-    buffer_before_minutes = number(
-        _("Buffer before (minutes)"), _("Free time kept before each meeting.")
-    )
-    buffer_after_minutes = number(
-        _("Buffer after (minutes)"), _("Free time kept after each meeting.")
-    )
-    min_notice_minutes = number(
-        _("Minimum notice (minutes)"), _("How long before its start a meeting can be booked.")
-    )
-    horizon_days = number(
-        _("Bookable up to (days ahead)"), _("How far ahead visitors can book."), least=1
-    )
-    slot_step_minutes = number(
-        _("Start times every (minutes)"),
-        _("Leave it blank to use the meeting's duration."),
-        needed=False,
-        least=5,
-    )
-    daily_limit = number(
-        _("Bookings per day at most"), _("Leave it blank for no limit."), needed=False, least=1
-    )
-    reminder_minutes_before = number(
-        _("Reminder (minutes before)"),
-        _("An email to you and the attendee; leave it blank for none."),
-        needed=False,
-        least=5,
-    )
+    hours = forms.Field(required=False, widget=Rows(read_hours))
+    questions = forms.Field(required=False, widget=Rows(read_questions))
 
-    # The API fields that are one form field each, under the same name.
-    PLAIN = tuple(name for name in SIMPLE_FIELDS if name not in ("slug", "questions"))
+    def __init__(self, data=None, *, instance: MeetingType):
+        initial = model_to_dict(instance, meeting_types.FIELDS)
+        initial["hours_mode"] = "working_hours" if instance.hours is None else "custom"
+        super().__init__(data, initial=initial)
 
-    # The questions editor's messages: it is not a field of this form.
-    question_errors: list[str] = []
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("hours_mode") != "custom":
+            cleaned["hours"] = None  # the rows are shown again, not saved
+        return cleaned
 
-    def refuse(self, fields: dict[str, list[str]]) -> None:
-        self.question_errors = [str(m) for m in fields.get("questions", [])]
-        super().refuse({k: v for k, v in fields.items() if k != "questions"})
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in meeting_types.FIELDS}
 
-    @classmethod
-    def initial_from(cls, fields: dict[str, Any]) -> dict[str, Any]:
-        """Initial values from a type's API fields (`meeting_types.api_fields`)."""
-        initial = {name: fields[name] for name in cls.PLAIN}
-        initial["slug"] = fields["slug"]
-        initial["location_kind"] = fields["location"]["kind"]
-        initial["location_value"] = fields["location"]["value"]
-        initial["hours_mode"] = "working_hours" if fields["hours"] == "working_hours" else "custom"
-        return initial
 
-    def api_data(self, hours: dict, questions: list[dict]) -> dict[str, Any]:
-        """Every field as `apply_changes` takes it; the editors' rows come ready-made."""
-        data = {name: self.cleaned_data[name] for name in self.PLAIN}
-        data["slug"] = self.cleaned_data["slug"] or None  # blank: made from the title
-        data["location"] = {
-            "kind": self.cleaned_data["location_kind"],
-            "value": self.cleaned_data["location_value"],
-        }
-        data["hours"] = hours if self.cleaned_data["hours_mode"] == "custom" else "working_hours"
-        data["questions"] = questions
-        return data
+# Django takes lazy text for labels and help texts (its own docs use gettext_lazy there); the
+# stubs' dict[str, str] does not, hence the two ignores where they are passed below.
+_TYPE_LABELS: dict[str, str | Promise] = {
+    "online_meeting": _("Generate an online meeting link for every booking"),
+    "daily_limit": _("Bookings per day at most"),
+}
+_TYPE_HELP_TEXTS: dict[str, str | Promise] = {
+    "description": _("Shown to visitors above the times they can pick."),
+    "visibility": _(
+        "Public types are listed on your page; private ones are reached only through "
+        "links you share."
+    ),
+    "location_value": _(
+        "The address for in-person meetings, the number to call for phone ones; "
+        "optional for online ones."
+    ),
+    "buffer_before_minutes": _("Free time kept before each meeting."),
+    "buffer_after_minutes": _("Free time kept after each meeting."),
+    "min_notice_minutes": _("How long before its start a meeting can be booked."),
+    "horizon_days": _("How far ahead visitors can book."),
+    "slot_step_minutes": _("Leave it blank to use the meeting's duration."),
+    "daily_limit": _("Leave it blank for no limit."),
+    "reminder_minutes_before": _("An email to you and the attendee; leave it blank for none."),
+}
+
+
+# Every other field as the model declares it: a plain new one needs no line here.
+MeetingTypeForm.base_fields = {
+    **fields_for_model(
+        MeetingType,
+        meeting_types.FIELDS,
+        formfield_callback=typed,
+        widgets={"visibility": forms.RadioSelect, "description": forms.Textarea({"rows": 4})},
+        labels=_TYPE_LABELS,  # type: ignore[arg-type]
+        help_texts=_TYPE_HELP_TEXTS,  # type: ignore[arg-type]
+    ),
+    **MeetingTypeForm.base_fields,
+}
 
 
 class LinkForm(AppForm):
-    expires_in_days = number(
-        _("Expires in (days)"), _("From 1 to 3650 days."), needed=False, least=1
+    expires_in_days = forms.IntegerField(
+        label=_("Expires in (days)"),
+        help_text=_("From 1 to 3650 days."),
+        required=False,
+        widget=forms.NumberInput({"min": 1, **NUMBER}),
     )
     single_use = forms.BooleanField(
         label=_("Single use: the link works for one booking only"), required=False
@@ -298,10 +279,10 @@ class EventForm(AppForm):
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
 
-    def refuse(self, fields: dict[str, list[str]]) -> None:
-        if "rrule" in fields and self.cleaned_data.get("repeat") != "custom":
-            fields = {("repeat" if k == "rrule" else k): v for k, v in fields.items()}
-        super().refuse(fields)
+    @property
+    def field_for(self) -> dict[str, str]:  # type: ignore[override]
+        # A rule the form wrote (not typed as a custom one) is the choice of repeat.
+        return {} if self.cleaned_data.get("repeat") == "custom" else {"rrule": "repeat"}
 
     def rule(self) -> str:
         repeat = self.cleaned_data["repeat"]
@@ -346,7 +327,7 @@ class ProfileForm(AppForm):
         label=_("Language"),
         required=False,
         help_text=_("The language of the emails you receive."),
-        widget=forms.Select(choices=Person._meta.get_field("language").choices),
+        widget=forms.Select(choices=Person._meta.get_field("language").choices or ()),
     )
 
     def __init__(self, *args, **kwargs):
@@ -432,9 +413,9 @@ class ChooseCalendarsForm(AppForm):
     def __init__(self, found: list[dict[str, str]], *args, **kwargs):
         super().__init__(*args, **kwargs)
         calendars = [(f["url"], f["name"] or f["url"]) for f in found]
-        self.fields["check"].choices = calendars
+        cast(forms.ChoiceField, self.fields["check"]).choices = calendars
         nowhere = ("", _("Don't write bookings into a calendar"))
-        self.fields["write_to"].choices = [nowhere, *calendars]
+        cast(forms.ChoiceField, self.fields["write_to"]).choices = [nowhere, *calendars]
 
     @classmethod
     def initial_from(cls, connection: Connection) -> dict[str, Any]:

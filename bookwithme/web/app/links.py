@@ -1,16 +1,16 @@
 """Private links to a meeting type: making one (its URL shown once), the list, revoking."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookwithme.booking import addresses, services
-from bookwithme.booking.errors import Invalid
 from bookwithme.booking.models import Link
-from bookwithme.web.app.auth import signed_in
+from bookwithme.web.app.auth import SignedInRequest, signed_in
 from bookwithme.web.app.forms import LinkForm
 from bookwithme.web.app.meeting_types import own_type
 
@@ -21,15 +21,15 @@ NEW_LINK = "new-link"
 
 @signed_in
 @require_http_methods(["GET", "HEAD", "POST"])
-def index(request: HttpRequest, type_id: int) -> HttpResponse:
+def index(request: SignedInRequest, type_id: int) -> HttpResponse:
     mt = own_type(request, type_id)
     if request.method == "POST":
         form = LinkForm(request.POST)
         if form.is_valid():
             try:
                 _link, token = services.create_link(mt, **form.cleaned_data)
-            except Invalid as e:
-                form.refuse(e.fields)
+            except ValidationError as e:
+                form.refuse(e)
             else:
                 messages.success(request, addresses.link_url(token), extra_tags=NEW_LINK)
                 return redirect("app:links", type_id=mt.pk)
@@ -46,7 +46,7 @@ def index(request: HttpRequest, type_id: int) -> HttpResponse:
 
 @signed_in
 @require_POST
-def revoke(request: HttpRequest, link_id: int) -> HttpResponse:
+def revoke(request: SignedInRequest, link_id: int) -> HttpResponse:
     link = get_object_or_404(
         Link.objects.select_related("meeting_type"),
         pk=link_id,

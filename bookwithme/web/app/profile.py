@@ -4,7 +4,7 @@ and one's password."""
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,13 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookwithme.booking import addresses
 from bookwithme.directory.models import update_profile
-from bookwithme.web.app.auth import signed_in
+from bookwithme.web.app.auth import SignedInRequest, signed_in
 from bookwithme.web.app.forms import PasswordForm, ProfileForm
 
 
 @signed_in
 @require_http_methods(["GET", "HEAD", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     person = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST)
@@ -27,7 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 update_profile(person, form.changes())
             except ValidationError as e:
                 person.refresh_from_db()  # the page around the form shows what is stored
-                form.refuse(e.message_dict)
+                form.refuse(e)
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("app:profile")
@@ -54,7 +54,7 @@ def _show(request, form, password_form, status=200) -> HttpResponse:
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @signed_in
 @require_POST
-def password(request: HttpRequest) -> HttpResponse:
+def password(request: SignedInRequest) -> HttpResponse:
     """Change one's own password; this browser stays signed in, other sessions end."""
     form = PasswordForm(request.user, request.POST)
     if form.is_valid():

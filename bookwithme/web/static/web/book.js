@@ -1,6 +1,6 @@
 // The meeting type and private link pages: pick a time, then fill in the form and book.
 
-import { formatRange, language, zoneLabel } from "./dates.js";
+import { formatRange, zoneLabel } from "./dates.js";
 import { newKey, readStrings, samePath, send } from "./http.js";
 import { mountPicker } from "./picker.js";
 
@@ -100,14 +100,15 @@ function body() {
   for (const input of form.querySelectorAll('[name^="answers."]')) {
     answers[input.name.slice("answers.".length)] = input.value;
   }
-  const lang = language().slice(0, 2);
+  // The page's language, which Django chose among settings.LANGUAGES (the one list).
+  const lang = document.documentElement.lang;
   return {
     start: chosen.start,
     name: field("name").value,
     email: field("email").value,
     time_zone: chosen.zone,
     notes: field("notes").value,
-    ...(["en", "fr"].includes(lang) ? { language: lang } : {}),
+    ...(lang ? { language: lang } : {}),
     answers,
   };
 }
