@@ -13,6 +13,7 @@ from ninja import Header, Query, Router, Status
 from bookwithme import throttle
 from bookwithme.api.auth import TokenAuth
 from bookwithme.api.errors import ApiError
+from bookwithme.api.organizer import me
 from bookwithme.api.params import LAST_DATE, DateParam, check_dates
 from bookwithme.api.schemas import (
     BookedOut,
@@ -176,7 +177,7 @@ def revoke_link(request: HttpRequest, token: str):
     """
     if not token.isdigit():
         raise NotFound()
-    link = get_object_or_404(Link, pk=int(token), meeting_type__owner=request.person)
+    link = get_object_or_404(Link, pk=int(token), meeting_type__owner=me(request))
     link.revoke()
     return Status(204, None)
 

@@ -361,4 +361,5 @@ def _head(page_slug: str, type_slug: str, now: datetime) -> _Head | None:
         **_access_settings(*row[8:12]),
         organization=SimpleNamespace(**_access_settings(*row[12:16]), anonymous_sharing=row[16]),
     )
-    return _Head(*row[:5], shown=access.page_shown(person), stale=bool(row[17]))
+    head: tuple[int, int, str, int, int] = row[:5]  # type_id ... horizon_days
+    return _Head(*head, shown=access.page_shown(person), stale=bool(row[17]))
