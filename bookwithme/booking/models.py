@@ -262,7 +262,7 @@ class MeetingType(models.Model):
                 {"kind": "text", "required": False, **q} if isinstance(q, dict) else q
                 for q in self.questions or []
             ]
-        if not self.slug and self.title and self.owner_id:
+        if not self.slug and self.owner_id:
             self.slug = self._free_slug()
 
     def _free_slug(self) -> str:

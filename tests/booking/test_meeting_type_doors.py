@@ -5,10 +5,11 @@ messages)."""
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from makers import auth, make_person, make_token
 
-from bookwithme.booking.meeting_types import FIELDS
+from bookwithme.booking.meeting_types import FIELDS, save
 from bookwithme.booking.models import MeetingType
 from bookwithme.directory.models import Person
 
@@ -106,3 +107,10 @@ def test_the_admin_refuses_with_the_apis_messages(admin_client, client):
     ]
     assert api["slot_step_minutes"][0] in html and api["location"][0] in html
     assert not MeetingType.objects.filter(owner=owner).exists()
+
+
+def test_a_missing_title_is_the_only_complaint_not_a_slug_made_from_it(db):
+    owner = make_person()
+    with pytest.raises(ValidationError) as refused:
+        save(MeetingType(owner=owner), {"title": "", "duration_minutes": 30})
+    assert set(refused.value.message_dict) == {"title"}
