@@ -16,6 +16,7 @@ Used by the built-in calendar's import and by the remote calendars' sync alike. 
   to be stood in for is reported as a warning.
 """
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass, field
@@ -152,8 +153,8 @@ class _Document:
 
     def each(self, component, name: str):
         """Every value of a multi-valued date property (EXDATE, RDATE), with its TZID."""
-        values = component.get(name)
-        for value in values if isinstance(values, list) else [values] if values else []:
+        values = component.get(name) or []
+        for value in values if isinstance(values, list) else [values]:
             for item in value.dts:
                 yield item.dt, value.params.get("TZID")
 
@@ -220,24 +221,25 @@ def _extra_dates(doc: _Document, component, event: ParsedEvent) -> list[ParsedEv
     found = []
     for value, tzid in doc.each(component, "RDATE"):
         length = event.end - event.start
+        until = None
         if isinstance(value, tuple):  # PERIOD: start and end or duration
             value, until = value
-            start = doc.moment(value, tzid)[0]
-            length = until if isinstance(until, timedelta) else doc.moment(until, tzid)[0] - start
         start = doc.moment(value, tzid)[0]
+        if isinstance(until, timedelta):
+            length = until
+        elif until is not None:
+            length = doc.moment(until, tzid)[0] - start
         if start in event.exdates or length <= timedelta(0):
             continue
         found.append(
-            ParsedEvent(
-                **{
-                    **event.__dict__,
-                    "uid": f"{event.uid}/{start.isoformat()}",
-                    "start": start,
-                    "end": start + length,
-                    "rrule": "",
-                    "exdates": [],
-                    "repeats_until": None,
-                }
+            dataclasses.replace(
+                event,
+                uid=f"{event.uid}/{start.isoformat()}",
+                start=start,
+                end=start + length,
+                rrule="",
+                exdates=[],
+                repeats_until=None,
             )
         )
     return found

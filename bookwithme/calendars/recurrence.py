@@ -172,8 +172,9 @@ def _last(rule: rrule) -> datetime | None:
 
 def _check_soon(rule: rrule, start: datetime, now: datetime) -> None:
     """RecurrenceError when a series that is not over has no occurrence in the next years."""
-    soon = max(now, start).astimezone(_spec(rule).tzinfo)
-    following = _anchored(rule, soon, _spec(rule).tzinfo).after(soon, inc=True)
+    tz = _spec(rule).tzinfo
+    soon = max(now, start).astimezone(tz)
+    following = _anchored(rule, soon, tz).after(soon, inc=True)
     if following is None or following > now + timedelta(days=366 * HORIZON_YEARS):
         raise RecurrenceError(
             f"the recurrence rule has no occurrence in the next {HORIZON_YEARS} years"
@@ -206,10 +207,11 @@ def prepare(
 def _anchored(rule: rrule, after: datetime, tz: ZoneInfo) -> rrule:
     """The same series started at its last whole period before `after`: every occurrence from
     there on is unchanged, and none before it is walked."""
-    if _spec(rule).times is not None or _spec(rule).freq not in _PERIOD:
+    spec = _spec(rule)
+    if spec.times is not None or spec.freq not in _PERIOD:
         return rule
-    period = _PERIOD[_spec(rule).freq] * _spec(rule).interval
-    first = _spec(rule).dtstart.replace(tzinfo=None)
+    period = _PERIOD[spec.freq] * spec.interval
+    first = spec.dtstart.replace(tzinfo=None)
     target = after.astimezone(tz).replace(tzinfo=None) - period
     if target <= first:
         return rule
@@ -243,7 +245,8 @@ def occurrences(
     rule = parse_rule(text, start, tz)
     # An occurrence that starts before the span can still reach into it (an hour more for a
     # clock change in between: not for sub-daily rules, where it would cost thousands of steps).
-    margin = timedelta(hours=1) if _spec(rule).freq <= DAILY else timedelta(0)
+    spec = _spec(rule)
+    margin = timedelta(hours=1) if spec.freq <= DAILY else timedelta(0)
     after = (span_start - length - margin - timedelta(seconds=1)).astimezone(tz)
     rule = _anchored(rule, after, tz)
     found = []
@@ -252,8 +255,8 @@ def occurrences(
         if o_start >= span_end:
             break
         if n == MAX_PER_LOOKUP:
-            last = _spec(rule).until
-            until = last.astimezone(UTC) + (end - start) if last else span_end
+            # Anchoring moves the start, never the end.
+            until = spec.until.astimezone(UTC) + (end - start) if spec.until else span_end
             found.append((o_start, min(until + timedelta(hours=1), span_end)))
             break
         if o_start in exdates:

@@ -129,10 +129,15 @@ def _offsets(zone: tzinfo, moments: list[datetime]) -> tuple[timedelta | None, .
     return tuple(m.astimezone(zone).utcoffset() for m in moments)
 
 
+def _coarse(year: int) -> list[datetime]:
+    """A few days of two years: enough to sieve zones cheaply before comparing closely."""
+    return [datetime(year + y, m, 15, 12, tzinfo=UTC) for y in (0, 1) for m in (1, 4, 7, 10)]
+
+
 @functools.cache
 def _by_coarse_offsets(year: int) -> dict[tuple, list[str]]:
-    """IANA ids grouped by their offsets on a few days of two years: a cheap first sieve."""
-    moments = [datetime(year + y, m, 15, 12, tzinfo=UTC) for y in (0, 1) for m in (1, 4, 7, 10)]
+    """IANA ids grouped by their offsets on the `_coarse` days."""
+    moments = _coarse(year)
     canonical = set(WINDOWS_TO_OLSON.values())
     groups: dict[tuple, list[str]] = {}
     for zone in sorted(available_time_zones(), key=lambda z: (z not in canonical, z)):
@@ -161,8 +166,7 @@ def match_definition(
     """The IANA id whose offsets equal a VTIMEZONE definition's over the next SAMPLE_YEARS
     years, or None; `prefer` (the owner's zone), then widely used ids, win a tie."""
     year = (today or date.today()).year
-    coarse = [datetime(year + y, m, 15, 12, tzinfo=UTC) for y in (0, 1) for m in (1, 4, 7, 10)]
-    candidates = _by_coarse_offsets(year).get(_offsets(definition, coarse), [])
+    candidates = _by_coarse_offsets(year).get(_offsets(definition, _coarse(year)), [])
     if not candidates:
         return None
     moments = _moments(definition, year)
