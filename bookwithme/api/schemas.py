@@ -17,7 +17,8 @@ from pydantic_core import PydanticCustomError
 
 from bookwithme.booking import addresses, meeting_types
 from bookwithme.booking.addresses import absolute, manage_url, type_url
-from bookwithme.booking.models import QUESTION_KINDS, MeetingType
+from bookwithme.booking.models import QUESTION_KINDS, Link, MeetingType
+from bookwithme.calendars.models import Event
 from bookwithme.directory.policy import page_decision
 
 # The names a time zone may have: one enum in the OpenAPI document (`api.urls` puts the
@@ -81,6 +82,39 @@ def organizers(context: dict) -> str:
     return context["request"].person.time_zone
 
 
+def json_type(model: type[models.Model], name: str, *, out: bool) -> Any:
+    """The JSON type of a model's plain field, as the field says."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a relation's reverse side
+        raise TypeError(f"{name!r} is not a field of {model.__name__}'s own")
+    kind: Any
+    if isinstance(field, models.BooleanField):
+        kind = bool if out else StrictBool
+    elif isinstance(field, models.IntegerField | models.AutoField):
+        kind = int
+    elif isinstance(field, models.DateTimeField):
+        kind = datetime
+    elif field.choices and not out:
+        kind = Literal[tuple(value for value, _label in field.choices)]
+    else:
+        kind = str if out else Annotated[str, Field(max_length=field.max_length)]
+    return kind | None if out and field.null else kind
+
+
+def shown(
+    name: str,
+    model: type[models.Model],
+    fields: tuple[str, ...],
+    base: type = Schema,
+    types: dict[str, Any] | None = None,
+) -> Any:
+    """A response schema of the model's `fields`, in that order: typed from the model, or by
+    `types` for those the `base`'s resolvers compute. Any to mypy, which cannot see its fields."""
+    types = types or {}
+    typed = {f: (types[f] if f in types else json_type(model, f, out=True), ...) for f in fields}
+    return pydantic.create_model(name, __base__=base, **typed)  # type: ignore[call-overload]
+
+
 # --- the organizer -------------------------------------------------------------------------
 
 
@@ -127,17 +161,8 @@ class EventIn(In):
     time_zone: TimeZone | None = None
 
 
-class EventOut(Schema):
-    id: int
-    title: str
-    location: str
-    description: str
-    start: datetime
-    end: datetime
-    busy: bool
-    rrule: str
-    time_zone: str
-    uid: str
+EVENT_FIELDS = ("title", "location", "description", "start", "end", "busy", "rrule", "time_zone")
+EventOut = shown("EventOut", Event, ("id", *EVENT_FIELDS, "uid"))
 
 
 class Created(Schema):
@@ -191,23 +216,6 @@ SHAPES_OUT: dict[str, Any] = {
 }
 
 
-def json_type(name: str, *, out: bool) -> Any:
-    """The JSON type of a meeting type's plain field, as its model field says."""
-    field = MeetingType._meta.get_field(name)
-    if not isinstance(field, models.Field):  # a relation's reverse side: none of FIELDS
-        raise TypeError(f"{name!r} is not a field of MeetingType's own")
-    kind: Any
-    if isinstance(field, models.BooleanField):
-        kind = bool if out else StrictBool
-    elif isinstance(field, models.IntegerField):
-        kind = int
-    elif field.choices and not out:
-        kind = Literal[tuple(value for value, _label in field.choices)]
-    else:
-        kind = str if out else Annotated[str, Field(max_length=field.max_length)]
-    return kind | None if out and field.null else kind
-
-
 class MeetingTypeChanges(In):
     """A type's fields as sent; `changes()` names them as `meeting_types.save` takes them."""
 
@@ -228,7 +236,7 @@ class MeetingTypeChanges(In):
 def _changes(name: str, required: tuple[str, ...]) -> Any:
     fields: dict[str, Any] = {}
     for field in TYPE_FIELDS:
-        kind = SHAPES_IN.get(field) or json_type(field, out=False)
+        kind = SHAPES_IN.get(field) or json_type(MeetingType, field, out=False)
         fields[field] = (kind, ...) if field in required else (kind | None, None)
     return pydantic.create_model(name, __base__=MeetingTypeChanges, **fields)
 
@@ -247,16 +255,12 @@ class MeetingTypeShown(Schema):
     resolve_url = staticmethod(type_url)
 
 
-# Any to mypy, which would otherwise hold each (type, default) to create_model's own keywords.
-_SHOWN_FIELDS: dict[str, Any] = {
-    f: (SHAPES_OUT.get(f) or json_type(f, out=True), ...) for f in TYPE_FIELDS
-}
-MeetingTypeOut: Any = pydantic.create_model(
+MeetingTypeOut = shown(
     "MeetingTypeOut",
-    __base__=MeetingTypeShown,
-    id=(int, ...),
-    **_SHOWN_FIELDS,
-    url=(str | None, ...),
+    MeetingType,
+    ("id", *TYPE_FIELDS, "url"),
+    base=MeetingTypeShown,
+    types={**SHAPES_OUT, "url": str | None},
 )
 
 
@@ -274,14 +278,12 @@ class LinkCreated(Schema):
     single_use: bool
 
 
-class LinkOut(Schema):
-    id: int
-    label: str
-    expires_at: datetime
-    single_use: bool
-    used_at: datetime | None
-    revoked_at: datetime | None
-    state: str
+LinkOut = shown(
+    "LinkOut",
+    Link,
+    ("id", "label", "expires_at", "single_use", "used_at", "revoked_at", "state"),
+    types={"state": str},
+)
 
 
 class Attendee(Schema):
@@ -292,16 +294,13 @@ class Attendee(Schema):
     language: str = Field(alias="attendee_language")
 
 
-class TypeRef(Schema):
-    id: int
-    slug: str
-    title: str
+TypeRef = shown("TypeRef", MeetingType, ("id", "slug", "title"))
 
 
 class BookingOut(Schema):
     # A booking as its organizer sees it, its times in their time zone.
     id: int
-    meeting_type: TypeRef
+    meeting_type: TypeRef  # type: ignore[valid-type]
     start: datetime
     end: datetime
     status: str
@@ -343,28 +342,29 @@ class Owner(Schema):
     time_zone: str
 
 
-class PublicType(Schema):
-    slug: str
-    title: str
-    description: str
-    duration_minutes: int
-    location_kind: str
-    online_meeting: bool
-    questions: list[dict[str, Any]]
+# What a visitor sees of a type.
+PUBLIC_FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "duration_minutes",
+    "location_kind",
+    "online_meeting",
+    "questions",
+)
+PUBLIC_TYPES = {"questions": list[dict[str, Any]], "owner": Owner}
+PublicType = shown("PublicType", MeetingType, PUBLIC_FIELDS, types=PUBLIC_TYPES)
+PublicTypeOut = shown("PublicTypeOut", MeetingType, (*PUBLIC_FIELDS, "owner"), types=PUBLIC_TYPES)
 
 
 class PageOut(Schema):
     owner: Owner
-    meeting_types: list[PublicType]
-
-
-class PublicTypeOut(PublicType):
-    owner: Owner
+    meeting_types: list[PublicType]  # type: ignore[valid-type]
 
 
 class LinkPageOut(Schema):
     owner: Owner = Field(alias="meeting_type.owner")
-    meeting_type: PublicType
+    meeting_type: PublicType  # type: ignore[valid-type]
     expires_at: datetime
     single_use: bool
 

@@ -169,48 +169,80 @@ class MeetingType(models.Model):
     title = models.CharField(_("title"), max_length=200, validators=[validate_one_line])
     slug = models.SlugField(_("address"), max_length=60)
     description = models.TextField(
-        _("description"), max_length=5000, blank=True, validators=[validate_text]
+        _("description"),
+        max_length=5000,
+        blank=True,
+        validators=[validate_text],
+        help_text=_("Shown to visitors above the times they can pick."),
     )
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
     visibility = models.CharField(
-        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+        _("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text=_(
+            "Public types are listed on your page; private ones are reached only through "
+            "links you share."
+        ),
     )
     location_kind = models.CharField(
         _("location"), max_length=10, choices=LocationKind.choices, default=LocationKind.ONLINE
     )
     location_value = models.CharField(
-        _("location details"), max_length=500, blank=True, validators=[validate_one_line]
+        _("location details"),
+        max_length=500,
+        blank=True,
+        validators=[validate_one_line],
+        help_text=_(
+            "The address for in-person meetings, the number to call for phone ones; "
+            "optional for online ones."
+        ),
     )
-    online_meeting = models.BooleanField(_("generate an online meeting link"), default=False)
+    online_meeting = models.BooleanField(
+        _("generate an online meeting link for every booking"), default=False
+    )
     # None: the owner's working hours; else {"weekly": ..., "overrides": [...]} of its own.
     hours = models.JSONField(_("hours"), null=True, blank=True, validators=[validate_hours])
     buffer_before_minutes = models.PositiveSmallIntegerField(
-        _("buffer before (minutes)"), default=0, validators=[MaxValueValidator(720)]
+        _("buffer before (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(720)],
+        help_text=_("Free time kept before each meeting."),
     )
     buffer_after_minutes = models.PositiveSmallIntegerField(
-        _("buffer after (minutes)"), default=0, validators=[MaxValueValidator(720)]
+        _("buffer after (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(720)],
+        help_text=_("Free time kept after each meeting."),
     )
     min_notice_minutes = models.PositiveIntegerField(
-        _("minimum notice (minutes)"), default=120, validators=[MaxValueValidator(60 * 24 * 365)]
+        _("minimum notice (minutes)"),
+        default=120,
+        validators=[MaxValueValidator(60 * 24 * 365)],
+        help_text=_("How long before its start a meeting can be booked."),
     )
     horizon_days = models.PositiveSmallIntegerField(
         _("bookable up to (days ahead)"),
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text=_("How far ahead visitors can book."),
     )
     slot_step_minutes = models.PositiveSmallIntegerField(
         _("start times every (minutes)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(5), MaxValueValidator(480)],
+        help_text=_("Leave it blank to use the meeting's duration."),
     )
     daily_limit = models.PositiveSmallIntegerField(
         _("bookings per day at most"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Leave it blank for no limit."),
     )
     questions = models.JSONField(
         _("questions"), default=list, blank=True, validators=[validate_questions]
@@ -220,6 +252,7 @@ class MeetingType(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 14)],
+        help_text=_("An email to you and the attendee; leave it blank for none."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -15,14 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme.booking import meeting_types
 from bookwithme.booking.models import LINK_DEFAULT_DAYS, SLUG_HELP, MeetingType
 from bookwithme.calendars.models import Connection
 from bookwithme.clients import client_address
-from bookwithme.directory.models import Person, available_time_zones
+from bookwithme.directory.models import PROFILE_FIELDS, Person, available_time_zones
 from bookwithme.web.app import throttle
 from bookwithme.web.app.editors import Rows, read_hours, read_questions
 
@@ -117,10 +116,17 @@ HOURS_CHOICES = [
 ]
 
 
+class Offered(forms.TypedChoiceField):
+    """A choice among the model's, any value passed on: the service says which will do."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 def typed(field: models.Field, **kwargs) -> forms.Field | None:
     """The model field's own form field, checking only the type of what is typed: whether the
     value will do is for the service to say, in the words the API uses."""
-    formfield = field.formfield(required=False, **kwargs)
+    formfield = field.formfield(required=False, choices_form_class=Offered, **kwargs)
     if formfield is None:  # a field without one (none of FIELDS): left out, as Django does
         return None
     formfield.validators = []
@@ -170,32 +176,6 @@ class MeetingTypeForm(AppForm):
         return {name: self.cleaned_data[name] for name in meeting_types.FIELDS}
 
 
-# Django takes lazy text for labels and help texts (its own docs use gettext_lazy there); the
-# stubs' dict[str, str] does not, hence the two ignores where they are passed below.
-_TYPE_LABELS: dict[str, str | Promise] = {
-    "online_meeting": _("Generate an online meeting link for every booking"),
-    "daily_limit": _("Bookings per day at most"),
-}
-_TYPE_HELP_TEXTS: dict[str, str | Promise] = {
-    "description": _("Shown to visitors above the times they can pick."),
-    "visibility": _(
-        "Public types are listed on your page; private ones are reached only through "
-        "links you share."
-    ),
-    "location_value": _(
-        "The address for in-person meetings, the number to call for phone ones; "
-        "optional for online ones."
-    ),
-    "buffer_before_minutes": _("Free time kept before each meeting."),
-    "buffer_after_minutes": _("Free time kept after each meeting."),
-    "min_notice_minutes": _("How long before its start a meeting can be booked."),
-    "horizon_days": _("How far ahead visitors can book."),
-    "slot_step_minutes": _("Leave it blank to use the meeting's duration."),
-    "daily_limit": _("Leave it blank for no limit."),
-    "reminder_minutes_before": _("An email to you and the attendee; leave it blank for none."),
-}
-
-
 # Every other field as the model declares it: a plain new one needs no line here.
 MeetingTypeForm.base_fields = {
     **fields_for_model(
@@ -203,8 +183,6 @@ MeetingTypeForm.base_fields = {
         meeting_types.FIELDS,
         formfield_callback=typed,
         widgets={"visibility": forms.RadioSelect, "description": forms.Textarea({"rows": 4})},
-        labels=_TYPE_LABELS,  # type: ignore[arg-type]
-        help_texts=_TYPE_HELP_TEXTS,  # type: ignore[arg-type]
     ),
     **MeetingTypeForm.base_fields,
 }
@@ -307,41 +285,38 @@ def zone_choices() -> list[tuple[str, str]]:
 
 
 class ProfileForm(AppForm):
-    name = forms.CharField(label=_("Name"), required=False, help_text=_("Shown on your page."))
-    time_zone = forms.CharField(
-        label=_("Time zone"),
-        required=False,
-        help_text=_("Your working hours and your calendar are read in this zone."),
-        widget=forms.Select(),
-    )
-    page_slug = forms.CharField(
-        label=_("Page address"),
-        required=False,
-        help_text=_("Letters, digits and dashes. Leave it blank to have no page."),
-        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
-    )
-    page_published = forms.BooleanField(
-        label=_("Page published: visitors can see it and book"), required=False
-    )
-    language = forms.CharField(
-        label=_("Language"),
-        required=False,
-        help_text=_("The language of the emails you receive."),
-        widget=forms.Select(choices=Person._meta.get_field("language").choices or ()),
-    )
+    """One's own fields of `PROFILE_FIELDS`, as the model declares them; `update_profile`
+    judges them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].widget.choices = zone_choices()
+        self.fields["time_zone"].widget = forms.Select(choices=zone_choices())
 
     @classmethod
     def initial_from(cls, person: Person) -> dict[str, Any]:
-        return {name: getattr(person, name) for name in cls.base_fields}
+        return model_to_dict(person, PROFILE_FIELDS)
 
     def changes(self) -> dict[str, Any]:
         changes = dict(self.cleaned_data)
         changes["page_slug"] = changes["page_slug"] or None  # blank: no page
         return changes
+
+
+# Lazy texts, which Django takes for labels and help texts (the stubs say str: Any here).
+_PROFILE_HELP: dict[str, Any] = {
+    "name": _("Shown on your page."),
+    "time_zone": _("Your working hours and your calendar are read in this zone."),
+    "page_slug": _("Letters, digits and dashes. Leave it blank to have no page."),
+    "language": _("The language of the emails you receive."),
+}
+ProfileForm.base_fields = fields_for_model(
+    Person,
+    PROFILE_FIELDS,
+    formfield_callback=typed,
+    widgets={"page_slug": forms.TextInput({"autocapitalize": "none", "spellcheck": "false"})},
+    labels={"page_published": _("Page published: visitors can see it and book")},  # type: ignore[dict-item]
+    help_texts=_PROFILE_HELP,
+)
 
 
 def address(label, help_text) -> forms.CharField:
