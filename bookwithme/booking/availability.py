@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from math import inf
 from types import SimpleNamespace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -63,17 +64,73 @@ class Days(NamedTuple):
         return day_span(self.first, self.last, self.tz)
 
 
-class Offer(NamedTuple):
-    """The starts offered in the days asked, as (start, end) timestamps, to be shown in `tz`
-    (the days' zone); or none, and `notice` says why."""
+class Offer:
+    """The starts offered in the days asked, to be shown in `tz` (the days' zone); or none,
+    and `notice` says why.
 
-    tz: ZoneInfo
-    pairs: list[tuple[float, float]]
-    notice: str | None = None
+    Made from (start, end) timestamps, or from the JSON body a cache kept (`offer_on_page`):
+    each gives the other when asked, so the hot path hands its bytes on untouched.
+    """
+
+    __slots__ = ("_body", "_pairs", "notice", "tz")
+
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        pairs: list[tuple[float, float]] | None = None,
+        notice: str | None = None,
+        *,
+        body: bytes | None = None,
+    ):
+        self.tz, self.notice, self._pairs, self._body = tz, notice, pairs, body
+        if pairs is None and body is None:
+            self._pairs = []
+
+    @property
+    def pairs(self) -> list[tuple[float, float]]:
+        if self._pairs is None:
+            assert self._body is not None
+            self._pairs = [
+                (_stamp(slot["start"]), _stamp(slot["end"]))
+                for slot in json.loads(self._body)["slots"]
+            ]
+        return self._pairs
 
     @property
     def starts(self) -> list[datetime]:
         return [datetime.fromtimestamp(start, self.tz) for start, _end in self.pairs]
+
+    def json(self) -> bytes:
+        """The answer as the API sends it (`api.schemas.SlotsOut`), made here only."""
+        if self._body is None:
+            body: dict = {
+                "time_zone": self.tz.key,
+                "slots": [
+                    {
+                        "start": datetime.fromtimestamp(s, self.tz).isoformat(),
+                        "end": datetime.fromtimestamp(e, self.tz).isoformat(),
+                    }
+                    for s, e in self.pairs
+                ],
+            }
+            if self.notice:
+                body["notice"] = self.notice
+            self._body = json.dumps(body).encode()
+        return self._body
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Offer):
+            return NotImplemented
+        return (self.tz, self.pairs, self.notice) == (other.tz, other.pairs, other.notice)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Offer({self.tz.key!r}, {len(self.pairs)} starts, notice={self.notice!r})"
+
+
+def _stamp(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
 
 
 # --- the door ------------------------------------------------------------------------------
@@ -99,23 +156,20 @@ def offer(
     if state.stale:
         return Offer(days.tz, [], NOTICE_STALE)
     span_start, span_end = days.span()
+    owner = meeting_type.owner
+    plan = _Plan.of(meeting_type, owner.time_zone, owner.availability_version)
     if ignoring is not None:
         soonest, furthest = _bounds(meeting_type, now)
         found = _compute(
-            meeting_type,
+            plan,
             max(soonest, span_start),
             min(furthest, span_end - _TICK),
             ignoring,
             state.covered_until,
         )
         return Offer(days.tz, _pairs(found))
-    owner = meeting_type.owner
     key = _key(meeting_type.pk, owner.availability_version, owner.time_zone, span_start, span_end)
-    pairs = cache.get(key)
-    if pairs is None:
-        found = _compute(meeting_type, span_start, span_end - _TICK, None, state.covered_until)
-        pairs = _pairs(found)
-        cache.set(key, pairs, CACHE_SECONDS)
+    pairs = _cached_pairs(key, plan, days, state.covered_until)
     return Offer(
         days.tz, _within(pairs, meeting_type.min_notice_minutes, meeting_type.horizon_days, now)
     )
@@ -134,9 +188,11 @@ def offer_on_page(
     `days_for(owner_zone)` names the days asked (the owner's zone is what a caller defaults
     to); it is called once the page is known to be shown, so its own refusals come second.
 
-    The hottest route of all: one plain SQL row (`_head`) says whether the page is shown (by
-    `access.page_shown`, as `check_page` decides), whether a calendar is stale, and the cache
-    key; the ORM is asked only when the cache cannot answer.
+    The hottest route of all, one SQL row (`_head`) and the cache: the row says whether the
+    page is shown (by `access.page_shown`, as `check_page` decides), whether a calendar is
+    stale, the cache key, and all a fresh answer is computed from. The cache keeps the answer
+    as the JSON sent (`_Body`), good until the clock moves a start in or out of notice and
+    horizon.
     """
     now = now or timezone.now()
     head = _head(page_slug, type_slug, now)
@@ -147,10 +203,16 @@ def offer_on_page(
     if head.stale:
         return Offer(days.tz, [], NOTICE_STALE)
     span_start, span_end = days.span()
-    pairs = cache.get(_key(head.type_id, head.owner_version, head.owner_tz, span_start, span_end))
-    if pairs is None:
-        return offer(access.public_type(page_slug, type_slug), days, now=now)
-    return Offer(days.tz, _within(pairs, head.min_notice_minutes, head.horizon_days, now))
+    key = _key(head.type_id, head.owner_version, head.owner_tz, span_start, span_end)
+    body_key = f"{key}:{days.tz.key}"
+    low, high = _limits(head.min_notice_minutes, head.horizon_days, now)
+    body: _Body | None = cache.get(body_key)
+    if body is not None and body.good_for(low, high):
+        return Offer(days.tz, body=body.json)
+    pairs = _cached_pairs(key, head.plan(), days, head.covered_until)
+    answer = Offer(days.tz, [(s, e) for s, e in pairs if low <= s <= high])
+    cache.set(body_key, _Body.of(answer, pairs, low, high), CACHE_SECONDS)
+    return answer
 
 
 def is_offered(
@@ -175,11 +237,27 @@ def is_offered(
     state = Connection.objects.busy_state(meeting_type.owner_id, now)
     if state.stale:
         return False
-    found = _compute(meeting_type, start, start, ignoring, state.covered_until)
+    owner = meeting_type.owner
+    plan = _Plan.of(meeting_type, owner.time_zone, owner.availability_version)
+    found = _compute(plan, start, start, ignoring, state.covered_until)
     return any(s.start == start for s in found)
 
 
 # --- computing an answer -------------------------------------------------------------------
+
+
+class _Plan(NamedTuple):
+    """What computing a type's starts needs, gathered once: from the models (`of`) or from
+    the page's head row (`_Head.plan`), so the hot path's misses ask no more of the ORM."""
+
+    meeting_type: MeetingType
+    owner_tz: ZoneInfo
+    owner_version: int
+    hours: Callable[[], slots.WeeklyHours]  # called only when some day is asked
+
+    @classmethod
+    def of(cls, meeting_type: MeetingType, owner_tz: str, owner_version: int) -> "_Plan":
+        return cls(meeting_type, ZoneInfo(owner_tz), owner_version, lambda: _hours_of(meeting_type))
 
 
 def _hours_of(meeting_type: MeetingType) -> slots.WeeklyHours:
@@ -201,14 +279,14 @@ def _bounds(meeting_type: MeetingType, now: datetime) -> tuple[datetime, datetim
 
 
 def _compute(
-    meeting_type: MeetingType,
+    plan: _Plan,
     earliest: datetime,
     latest: datetime,
     ignoring: Booking | None,
     covered_until: datetime | None,
 ) -> list[slots.Interval]:
     """Every start in [earliest, latest] the hours, busy time and counts leave open."""
-    owner_tz = ZoneInfo(meeting_type.owner.time_zone)
+    meeting_type, owner_tz = plan.meeting_type, plan.owner_tz
     if covered_until is not None:
         # Connected calendars were read up to there: no meeting (and its buffer) reaches past.
         latest = min(latest, covered_until - meeting_type.duration - meeting_type.buffer_after)
@@ -217,7 +295,7 @@ def _compute(
 
     first = earliest.astimezone(owner_tz).date()
     last = latest.astimezone(owner_tz).date()
-    windows = slots.open_windows(_hours_of(meeting_type), owner_tz, first, last)
+    windows = slots.open_windows(plan.hours(), owner_tz, first, last)
     if not windows:
         return []
     lo, hi = windows[0].start - _PAD, windows[-1].end + _PAD
@@ -274,20 +352,70 @@ def _key(
     )
 
 
+def _cached_pairs(
+    key: str, plan: _Plan, days: Days, covered_until: datetime | None
+) -> list[tuple[float, float]]:
+    """Every start of the span, before notice and horizon: from the cache, or computed."""
+    pairs = cache.get(key)
+    if pairs is None:
+        span_start, span_end = days.span()
+        pairs = _pairs(_compute(plan, span_start, span_end - _TICK, None, covered_until))
+        cache.set(key, pairs, CACHE_SECONDS)
+    return pairs
+
+
+def _limits(min_notice_minutes: int, horizon_days: int, now: datetime) -> tuple[float, float]:
+    """The earliest and latest start timestamps notice and horizon allow at `now`."""
+    return (
+        (now + timedelta(minutes=min_notice_minutes)).timestamp(),
+        (now + timedelta(days=horizon_days)).timestamp(),
+    )
+
+
 def _within(
     pairs: list[tuple[float, float]], min_notice_minutes: int, horizon_days: int, now: datetime
 ) -> list[tuple[float, float]]:
     """The cached (start, end) timestamps that notice and horizon allow at `now`."""
-    low = (now + timedelta(minutes=min_notice_minutes)).timestamp()
-    high = (now + timedelta(days=horizon_days)).timestamp()
+    low, high = _limits(min_notice_minutes, horizon_days, now)
     return [(s, e) for s, e in pairs if low <= s <= high]
+
+
+class _Body(NamedTuple):
+    """An answer's JSON as sent, with the starts on either side of what it shows: it stays
+    the answer while notice and horizon (which move with the clock, and may be changed
+    without a new version) let in exactly the starts it shows."""
+
+    json: bytes
+    last_dropped: float  # the latest start before notice (-inf: none)
+    first_kept: float  # the earliest start shown (inf: none)
+    last_kept: float  # the latest start shown (-inf: none)
+    next_added: float  # the earliest start past the horizon (inf: none)
+
+    @classmethod
+    def of(cls, answer: Offer, pairs: list[tuple[float, float]], low: float, high: float):
+        starts = [s for s, _e in pairs]
+        shown = [s for s, _e in answer.pairs]
+        return cls(
+            answer.json(),
+            max((s for s in starts if s < low), default=-inf),
+            shown[0] if shown else inf,
+            shown[-1] if shown else -inf,
+            min((s for s in starts if s > high), default=inf),
+        )
+
+    def good_for(self, low: float, high: float) -> bool:
+        """Whether `_within` with these limits keeps the very starts shown."""
+        return (
+            self.last_dropped < low <= self.first_kept and self.last_kept <= high < self.next_added
+        )
 
 
 # --- the hot path's one row ----------------------------------------------------------------
 
 
 class _Head(NamedTuple):
-    """What `offer_on_page` needs to answer from the cache, from one SQL row."""
+    """What `offer_on_page` needs, from one SQL row: to answer from the cache, and else to
+    compute the answer without asking the ORM again (`plan`)."""
 
     type_id: int
     owner_version: int
@@ -296,18 +424,43 @@ class _Head(NamedTuple):
     horizon_days: int
     # `access.page_shown` of the row's person and organization: what `check_page` decides.
     shown: bool
-    # `Connection.objects.busy_state(owner, now).stale`, in SQL (the EXISTS below).
+    # `Connection.objects.busy_state(owner, now)`, in SQL (the EXISTS and MIN below).
     stale: bool
+    covered_until: datetime | None
+    # The type's own columns `_compute` reads, and the owner's working hours (JSON text).
+    type_fields: dict
+    weekly: str | None
+    overrides: str | None
+
+    def plan(self) -> _Plan:
+        fields = {**self.type_fields, "hours": None}  # `_hours` reads them when asked
+        meeting_type = MeetingType(
+            id=self.type_id,
+            min_notice_minutes=self.min_notice_minutes,
+            horizon_days=self.horizon_days,
+            **fields,
+        )
+        return _Plan(meeting_type, ZoneInfo(self.owner_tz), self.owner_version, self._hours)
+
+    def _hours(self) -> slots.WeeklyHours:
+        own = self.type_fields["hours"]
+        if own is not None:
+            return MeetingType(hours=json.loads(own)).own_hours()  # type: ignore[return-value]
+        if self.weekly is None:  # no row yet: the default hours
+            return slots.WeeklyHours.from_json(WorkingHours().weekly, [])
+        return slots.WeeklyHours.from_json(json.loads(self.weekly), _json_list(self.overrides))
 
 
 # One plain query, no ORM compilation (which costs more than the query itself), with named
 # parameters (Django's SQLite cursor fills those in with `%`, positional ones with a regular
 # expression run over the whole text: some 9 us a request). The WHERE clause is
 # `MeetingType.objects.public()` of the page's type; the columns are what `access.page_shown`
-# reads of a person and their organization; the EXISTS is `Connection.objects.busy_state(...)
-# .stale`: a connection of the owner that checks busy time has not been read since the bound
-# (never, or before it). Both are held to their one definition over every state by
-# tests/booking/test_availability_door.py.
+# reads of a person and their organization; the EXISTS and MIN are
+# `Connection.objects.busy_state(...)`: whether a connection of the owner that checks busy time
+# has not been read since the bound (never, or before it), and how far they were all read.
+# Both are held to their one definition over every state by
+# tests/booking/test_availability_door.py. JSON columns come as text on both engines, decoded
+# only when an answer is computed.
 _HEAD_SQL = """
 SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
        p.is_active, p.page_published, p.has_licence,
@@ -315,18 +468,40 @@ SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.hor
        o.calendar_api_enabled, o.app_access_policy, o.app_allow_list, o.app_block_list,
        o.anonymous_sharing,
        EXISTS (SELECT 1 FROM calendars_connection c WHERE c.owner_id = p.id AND c.checks_busy
-               AND (c.last_success_at IS NULL OR c.last_success_at < %(fresh_since)s))
+               AND (c.last_success_at IS NULL OR c.last_success_at < %(fresh_since)s)),
+       (SELECT MIN(c.synced_until) FROM calendars_connection c
+        WHERE c.owner_id = p.id AND c.checks_busy),
+       mt.owner_id, mt.duration_minutes, mt.slot_step_minutes, mt.buffer_before_minutes,
+       mt.buffer_after_minutes, mt.daily_limit, CAST(mt.hours AS TEXT),
+       CAST(wh.weekly AS TEXT), CAST(wh.overrides AS TEXT)
 FROM booking_meetingtype mt
 JOIN directory_person p ON p.id = mt.owner_id
 JOIN directory_organization o ON o.id = p.organization_id
+LEFT JOIN booking_workinghours wh ON wh.person_id = p.id
 WHERE p.page_slug = %(page)s AND mt.slug = %(type)s
       AND mt.deleted_at IS NULL AND mt.visibility = 'public'
 """
+_TYPE_COLUMNS = (
+    "owner_id",
+    "duration_minutes",
+    "slot_step_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "daily_limit",
+    "hours",
+)
 
 
 def _json_list(value) -> list:
     # PostgreSQL's driver decodes JSON columns; SQLite hands back their text.
     return json.loads(value) if isinstance(value, str) else (value or [])
+
+
+def _instant(value) -> datetime | None:
+    # PostgreSQL's driver gives an aware datetime; SQLite the naive UTC text Django stored.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _access_settings(enabled, policy, allow, block) -> dict:
@@ -362,4 +537,12 @@ def _head(page_slug: str, type_slug: str, now: datetime) -> _Head | None:
         organization=SimpleNamespace(**_access_settings(*row[12:16]), anonymous_sharing=row[16]),
     )
     head: tuple[int, int, str, int, int] = row[:5]  # type_id ... horizon_days
-    return _Head(*head, shown=access.page_shown(person), stale=bool(row[17]))
+    return _Head(
+        *head,
+        shown=access.page_shown(person),
+        stale=bool(row[17]),
+        covered_until=_instant(row[18]),
+        type_fields=dict(zip(_TYPE_COLUMNS, row[19:26], strict=True)),
+        weekly=row[26],
+        overrides=row[27],
+    )

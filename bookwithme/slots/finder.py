@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from itertools import pairwise
+from itertools import chain, pairwise
 
-from .intervals import Interval, merged_bounds, trusted_interval
+from .intervals import Interval, merged_bounds, merged_seconds, trusted_interval
 from .walltime import wall_to_utc
 
 __all__ = ["find_slots"]
@@ -50,8 +50,9 @@ def _check_aware(value: datetime | None, name: str) -> None:
 
 def find_slots(
     windows: Sequence[Interval],
-    busy: Iterable[Interval],
+    busy: Iterable[Interval] = (),
     *,
+    busy_seconds: Iterable[tuple[float, float]] = (),
     duration: timedelta,
     step: timedelta | None = None,
     buffer_before: timedelta = _ZERO,
@@ -66,8 +67,10 @@ def find_slots(
 
     ``windows`` must be sorted and non-overlapping (touching is fine: that is how windows of
     consecutive days meet at midnight), as ``open_windows`` returns them; ``busy`` may come
-    in any order and overlap. ``earliest``/``latest`` are inclusive bounds on the *start*
-    (typically now + minimum notice and now + booking horizon). ``tz`` is the organizer's
+    in any order and overlap, and so may ``busy_seconds``: more busy time, as (start, end)
+    POSIX timestamps, the cheap form for thousands of pairs read from a database.
+    ``earliest``/``latest`` are inclusive bounds on the *start* (typically now + minimum
+    notice and now + booking horizon). ``tz`` is the organizer's
     zone and decides which local date a slot counts against for ``daily_limit``.
 
     Raises ``ValueError`` for a non-positive duration or step, negative buffers, naive
@@ -97,7 +100,7 @@ def find_slots(
             )
     booked = booked_per_day if booked_per_day is not None else {}
 
-    busy_starts, busy_ends = merged_bounds(busy)
+    busy_starts, busy_ends = merged_bounds(chain(busy, merged_seconds(busy_seconds)))
     busy_count = len(busy_ends)
     reach_after = duration + buffer_after
     j = 0  # first merged busy interval that may still reach the current candidate

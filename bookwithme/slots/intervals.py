@@ -109,6 +109,26 @@ def merged_bounds(intervals: Iterable[Interval]) -> tuple[list[datetime], list[d
     return starts, ends
 
 
+def merged_seconds(pairs: Iterable[tuple[float, float]]) -> list[Interval]:
+    """Coalesce (start, end) POSIX timestamps into UTC intervals, as ``merge`` does.
+
+    For busy time read straight from a database: sorting and merging plain numbers, then
+    making datetimes only of what is left, costs a fraction of an ``Interval`` per pair.
+    Empty pairs (``end <= start``) are dropped.
+    """
+    merged: list[list[float]] = []
+    for start, end in sorted(pairs):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    stamp = datetime.fromtimestamp
+    return [trusted_interval(stamp(s, UTC), stamp(e, UTC)) for s, e in merged]
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Coalesce overlapping *or touching* intervals into a sorted, gap-separated list.
 

@@ -82,6 +82,13 @@ STATES = {
     "shorter horizon": lambda alex, intro: MeetingType.objects.filter(pk=intro.pk).update(
         horizon_days=2
     ),
+    # The cached JSON keeps what lies on either side of the starts it shows, for these two.
+    "less notice": lambda alex, intro: MeetingType.objects.filter(pk=intro.pk).update(
+        min_notice_minutes=0
+    ),
+    "longer horizon": lambda alex, intro: MeetingType.objects.filter(pk=intro.pk).update(
+        horizon_days=365
+    ),
 }
 
 

@@ -3,6 +3,7 @@ the hot path's one SQL row decides as `access.check_page` and `Connection.busy_s
 every state they read; cached, uncached and one-start answers agree."""
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,24 @@ def test_the_hot_paths_staleness_is_busy_states_in_every_state(alex, intro):
             assert _head("alex", "intro", NOW).stale is expected, states
             seen.add(expected)
     assert seen == {True, False}
+
+
+def test_the_hot_paths_coverage_is_busy_states(alex, intro):
+    """How far the connected calendars were read: none, one, the least of several, and only
+    of those that check busy time (to the microsecond, as both engines store it)."""
+    someone = make_person()
+    far = NOW + timedelta(days=90, microseconds=7)
+    near = NOW + timedelta(days=30, microseconds=3)
+    cases = [[], [(True, far)], [(True, far), (True, near)], [(False, near), (True, far)]]
+    cases += [[(True, None)], [(True, None), (True, far)]]
+    for case in cases:
+        Connection.objects.all().delete()
+        connect(someone, True, NOW).__class__.objects.filter(owner=someone).update(synced_until=NOW)
+        for checks_busy, synced_until in case:
+            connection_ = connect(alex, checks_busy, NOW)
+            Connection.objects.filter(pk=connection_.pk).update(synced_until=synced_until)
+        expected = Connection.objects.busy_state(alex.pk, NOW).covered_until
+        assert _head("alex", "intro", NOW).covered_until == expected, case
 
 
 # --- the access rules: the row feeds the same `page_shown` as check_page --------------------
@@ -257,3 +276,101 @@ def test_is_offered_says_yes_to_exactly_the_starts_offered(alex, intro):
     assert offered
     candidates = [at("00:00") + timedelta(minutes=15 * i) for i in range(24 * 4)]
     assert {start for start in candidates if is_offered(intro, start)} == offered
+
+
+# --- the page's answer: computed from its head row, kept as the JSON sent -------------------
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {},
+        {"hours": {"weekly": {"tue": [["07:30", "12:00"]]}, "overrides": []}},
+        {"buffer_before_minutes": 15, "buffer_after_minutes": 30, "slot_step_minutes": 20},
+        {"daily_limit": 1},
+    ],
+    ids=["plain", "own hours", "buffers and step", "daily limit"],
+)
+def test_an_answer_computed_from_the_head_is_offers(alex, intro, shape):
+    """The cold page path builds its type from the row, not the ORM: every column `_compute`
+    reads must come through, with the owner's own working hours and a calendar's reach."""
+    from bookwithme.booking.models import MeetingType, WorkingHours
+
+    MeetingType.objects.filter(pk=intro.pk).update(**shape)
+    WorkingHours.replace(alex, {"tue": [["08:00", "17:00"]], "wed": [["10:00", "11:00"]]}, [])
+    book(intro, "09:00")
+    connection_ = connect(alex, True, NOW)
+    Connection.objects.filter(pk=connection_.pk).update(
+        synced_until=datetime.fromisoformat(f"{TUESDAY + timedelta(days=1)}T12:00:00+02:00")
+    )
+    cold = offer_on_page("alex", "intro", days_for(WEEK))
+    assert cold.pairs
+    assert cold == offer(fetched(intro), WEEK)
+
+
+def test_the_cache_keeps_the_json_sent_and_serves_it_untouched(alex, intro):
+    cold = offer_on_page("alex", "intro", days_for(WEEK))
+    with CaptureQueriesContext(connection) as queries:
+        hot = offer_on_page("alex", "intro", days_for(WEEK))
+    assert len(queries) == 1
+    assert hot._body is not None and hot._pairs is None  # bytes from the cache, not decoded
+    assert hot.json() == cold.json()
+    assert json.loads(hot.json())["slots"][0] == {
+        "start": datetime.fromtimestamp(cold.pairs[0][0], PARIS).isoformat(),
+        "end": datetime.fromtimestamp(cold.pairs[0][1], PARIS).isoformat(),
+    }
+
+
+def test_the_kept_json_lasts_exactly_while_notice_and_horizon_keep_its_starts(alex, intro, frozen):
+    """Kept a microsecond before the moment notice reaches the first start shown, and the
+    moment the horizon reaches the next start: at that moment the answer changes."""
+    from bookwithme.booking.models import MeetingType
+
+    # Notice off the hourly grid, so that no start comes in just as another goes.
+    MeetingType.objects.filter(pk=intro.pk).update(horizon_days=3, min_notice_minutes=90)
+    unbounded = fetched(intro)
+    unbounded.horizon_days = 60  # not saved: every start of the week, for what comes next
+    every = [s for s, _e in offer(unbounded, WEEK).pairs]
+    notice = timedelta(minutes=unbounded.min_notice_minutes)
+    first = datetime.fromtimestamp(offer(fetched(intro), WEEK).pairs[0][0], UTC)
+    edge = first - notice  # from the next microsecond on, `first` is too soon
+    coming = min(s for s in every if s > (edge + timedelta(days=3)).timestamp())
+    arrives = datetime.fromtimestamp(coming, UTC) - timedelta(days=3)  # in from this moment
+    for moment, changes in [
+        (edge, False),
+        (edge + timedelta(microseconds=1), True),
+        (arrives, True),
+    ]:
+        frozen.move_to(moment - timedelta(microseconds=1))
+        before = offer_on_page("alex", "intro", days_for(WEEK))  # kept
+        frozen.move_to(moment)
+        now = offer_on_page("alex", "intro", days_for(WEEK))
+        assert now == offer(fetched(intro), WEEK), moment
+        assert (now != before) is changes, moment
+    assert coming in [s for s, _e in now.pairs]
+    # Less notice, with no new version: a start the kept answer left out comes back.
+    MeetingType.objects.filter(pk=intro.pk).update(min_notice_minutes=0)
+    assert first in offer_on_page("alex", "intro", days_for(WEEK)).starts
+    assert offer_on_page("alex", "intro", days_for(WEEK)) == offer(fetched(intro), WEEK)
+
+
+def test_every_change_to_busy_time_shows_at_once_in_the_kept_json(alex, intro):
+    """Bookings made, moved and cancelled, events added and removed (a sync's changes:
+    tests/calendars/test_caldav_sync.py)."""
+
+    def shown() -> set[datetime]:
+        answer = offer_on_page("alex", "intro", days_for(Days(TUESDAY, TUESDAY, PARIS)))
+        assert answer == offer(fetched(intro), Days(TUESDAY, TUESDAY, PARIS))
+        return set(answer.starts)
+
+    assert at("10:00") in shown()
+    booking = book(intro, "10:00")
+    assert at("10:00") not in shown()
+    booking = services.reschedule(booking, at("11:00"))
+    assert at("10:00") in shown() and at("11:00") not in shown()
+    services.cancel(booking, by="organizer")
+    assert at("11:00") in shown()
+    event = add_event(alex, title="dentist", start=at("14:00"), end=at("15:00"))
+    assert at("14:00") not in shown()
+    event.delete()
+    assert at("14:00") in shown()

@@ -20,6 +20,7 @@ from bookwithme.slots import (
     subtract,
     wall_to_utc,
 )
+from bookwithme.slots.intervals import merged_seconds
 
 from .oracle import WallClock, minute_set, oracle_find_slots, oracle_open_windows
 from .strategies import (
@@ -234,3 +235,20 @@ def test_transition_days_cover_the_named_cases() -> None:
     assert date(2026, 3, 29) in TRANSITION_DAYS["Europe/Paris"]
     assert date(2026, 11, 1) in TRANSITION_DAYS["America/New_York"]
     assert date(2026, 10, 4) in TRANSITION_DAYS["Australia/Lord_Howe"]
+
+
+@given(slot_queries())
+def test_busy_time_as_timestamps_offers_what_intervals_do(query: dict[str, object]) -> None:
+    busy: list[Interval] = query.pop("busy")  # type: ignore[assignment]
+    seconds = [(i.start.timestamp(), i.end.timestamp()) for i in busy]
+    # Split between the two forms, and all as timestamps: the same starts either way.
+    half = len(busy) // 2
+    expected = find_slots(busy=busy, **query)  # type: ignore[arg-type]
+    assert find_slots(busy=busy[:half], busy_seconds=seconds[half:], **query) == expected  # type: ignore[arg-type]
+    assert find_slots(busy_seconds=seconds, **query) == expected  # type: ignore[arg-type]
+
+
+@given(intervals)
+def test_merged_seconds_is_merge(items: list[Interval]) -> None:
+    pairs = [(i.start.timestamp(), i.end.timestamp()) for i in items]
+    assert merged_seconds([*pairs, (5.0, 5.0), (9.0, 3.0)]) == merge(items)  # empty pairs dropped
