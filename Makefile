@@ -48,14 +48,14 @@ browser:
 test: lint browser
 	$(BIN)/pytest -n 2
 
+# Every bench (bench/all.py), each figure beside its target, then one table of all targets; a
+# missed target does not fail, a broken bench does. `make bench BENCH_FLAGS=--quick` for
+# shorter runs (also --sqlite-only, or names: BENCH_FLAGS="api bookings").
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 \
 		|| { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; } \
-		|| echo "make bench: wrk could not be installed; bench/api.py will say so" >&2
-	$(BIN)/python bench/slots.py
-	$(BIN)/python bench/api.py
-	$(BIN)/python bench/caldav_sync.py
-	$(BIN)/python bench/ics_feed.py
+		|| echo "make bench: wrk could not be installed; the HTTP benches will say so" >&2
+	$(BIN)/python bench/all.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

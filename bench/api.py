@@ -1,166 +1,206 @@
-"""Benchmark: the public slots endpoint against /healthz, under gunicorn, on SQLite then
-PostgreSQL, measured with wrk.
+"""Benchmark: the public slots route over HTTP against /healthz on the same server, with wrk at
+32 connections; `bookwithme serve` (gunicorn, its default 2 workers, no task workers), on
+SQLite then PostgreSQL.
 
-An organizer with 2,000 busy events over the month; the slots of a one-month range. Prints
-req/s of both, their ratio, and the slots endpoint's p50/p99 at 32 connections, with targets.
+An organizer with 2,000 busy events in any 31 days (Europe/Paris, weekdays 09:00-17:00), a
+30-minute type; every request asks 31 days.
 
-    .venv/bin/python bench/api.py [--duration 10] [--sqlite-only]
+- Cached: the same URL again and again, after a warm-up in which every worker computed and
+  kept the answer (each gunicorn worker has its own cache), as page views are answered until
+  the organizer's availability changes. Target: >= 0.8 of /healthz's requests per second.
+- Uncached: every request asks a span that no request asked before, so that no worker's cache
+  holds its answer: wrk goes through a list of URLs, each with its own `from` date (over 180
+  days) and `tz` (any zone), a URL kept only when its span in UTC, which the slots caches'
+  keys are made of, differs from every other's (some 7,000 URLs: one a UTC offset a date).
+  Bumping the owner's version before each request would miss too, but adds a write and a
+  commit that a visitor's request never makes; a new span costs nothing the route does not do
+  anyway. Target: >= 0.3 of /healthz.
+
+/healthz is measured in two halves, before and after the slots, so that a drift of the
+machine's speed falls on both sides of the ratio. Also printed: the latencies (p50, p99), and
+the target this bench had before: cached answers keep a p99 under 50 ms.
+
+    .venv/bin/python bench/api.py [--quick] [--duration SECONDS] [--sqlite-only]
 """
 
-import argparse
+from __future__ import annotations
+
 import json
-import os
-import re
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from liveserver import (  # noqa: E402 - after the path set-up above
+from common import ENGINE_NAMES, Bench, database, each_engine, engine_names, need_wrk, parser, wrk
+from liveserver import (
     free_port,
     run_python,
-    scratch_database,
     server_env,
     start_serve,
     stop,
     wait_for_health,
 )
 
-TARGET_RATIO = 0.5
-TARGET_P99_MS = 50.0
-CONNECTIONS = 32
+CONNECTIONS, WORKERS = 32, 2
+DURATION, QUICK_DURATION = 8, 4
+BUSY_PER_MONTH, SPAN_DAYS, FROM_DATES = 2000, 31, 180
+TARGET_CACHED, TARGET_UNCACHED, TARGET_P99_MS = 0.8, 0.3, 50.0
+
+CACHED = "cached slots over HTTP vs /healthz, {engine}, c=32"
+UNCACHED = "uncached slots over HTTP vs /healthz, {engine}, c=32"
+P99 = "cached slots over HTTP, p99, {engine}, c=32"
 
 SEED = """
 import json, random
-from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from makers import make_person, make_type
 from bookwithme.calendars.models import Event
+from bookwithme.directory.models import available_time_zones
+from django.test import override_settings
 
-random.seed(7)
-p = make_person(time_zone="Europe/Paris")
-mt = make_type(p, title="Chat", slug="chat", duration_minutes=30, horizon_days=120)
-start = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+# The organizer never signs in: a fast hash spares a second of PBKDF2.
+override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
+SPAN_DAYS, FROM_DATES, BUSY_PER_MONTH = {span_days}, {from_dates}, {busy_per_month}
+rng = random.Random(7)
+owner = make_person(time_zone="Europe/Paris")
+make_type(owner, title="Chat", slug="chat", duration_minutes=30, horizon_days=730)
+first = datetime.now(UTC).date() + timedelta(days=2)
+# Busy time as dense everywhere as 2,000 events in 31 days, over every span asked.
+begin = datetime.combine(first - timedelta(days=2), time(), UTC)
+days = FROM_DATES + SPAN_DAYS + 4
 events = []
-for i in range(2000):
-    s = start + timedelta(minutes=15 * random.randrange(0, 31 * 24 * 4))
-    events.append(Event(owner=p, title=f"busy {i}", start=s,
-                        end=s + timedelta(minutes=random.choice([15, 30, 45, 60]))))
-Event.objects.bulk_create(events)
-print(json.dumps({"page": p.page_slug}))
+for i in range(BUSY_PER_MONTH * days // SPAN_DAYS):
+    s = begin + timedelta(minutes=15 * rng.randrange(days * 96))
+    events.append(Event(owner=owner, title=f"busy {{i}}", start=s,
+                        end=s + timedelta(minutes=rng.choice([15, 30, 45, 60]))))
+Event.objects.bulk_create(events, batch_size=1000)
+
+def span(day, zone):
+    end = day + timedelta(days=SPAN_DAYS)
+    return (datetime.combine(day, time(), zone).timestamp(),
+            datetime.combine(end, time(), zone).timestamp())
+
+zones = sorted(available_time_zones())
+# The cached run's span is left out: its answer is in every worker's cache.
+seen, urls = {{span(first, ZoneInfo("Europe/Paris"))}}, []
+path = f"/api/v1/pages/{{owner.page_slug}}/chat/slots"
+for n in range(FROM_DATES):
+    day = first + timedelta(days=n)
+    for name in zones:
+        key = span(day, ZoneInfo(name))
+        if key not in seen:
+            seen.add(key)
+            last = day + timedelta(days=SPAN_DAYS - 1)
+            urls.append(f"{{path}}?from={{day}}&to={{last}}&tz={{quote(name, safe='/')}}")
+rng.shuffle(urls)
+cached = f"{{path}}?from={{first}}&to={{first + timedelta(days=SPAN_DAYS - 1)}}&tz=Europe/Paris"
+print(json.dumps({{"cached": cached, "uncached": urls, "events": len(events)}}))
 """
 
-LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 
-
-def wrk(url: str, seconds: int) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    latency = {p: float(v) * scale[u] for p, v, u in LATENCY.findall(out)}
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+def combined(a: dict, b: dict) -> dict:
+    """Two wrk runs of the same URL as one: their requests over their time, the worse p99."""
+    seconds = a["seconds"] + b["seconds"]
     return {
-        "rps": float(RPS.search(out).group(1)),
-        "p50": latency.get("50"),
-        "p99": latency.get("99"),
-        "non_2xx": int(errors.group(1)) if errors else 0,
+        "rps": (a["requests"] + b["requests"]) / seconds,
+        "p50": (a["p50"] + b["p50"]) / 2,
+        "p99": max(a["p99"], b["p99"]),
+        "non_2xx": a["non_2xx"] + b["non_2xx"],
+        "socket_errors": a["socket_errors"] + b["socket_errors"],
     }
 
 
-def cold_answers(url: str) -> float:
-    """Median time of answers the cache cannot give: each asks a span never asked before."""
-    times = []
-    for hours in range(-11, 12):
-        zone = f"Etc/GMT{hours:+d}" if hours else "UTC"
-        started = time.perf_counter()
-        query = urllib.parse.urlencode({"from": "2026-12-01", "to": "2026-12-31", "tz": zone})
-        with urllib.request.urlopen(f"{url}?{query}") as r:
-            r.read()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def run(engine: str, seconds: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, scratch_database(Path(tmp)) as database_url:
-        if engine == "postgresql" and database_url is None:
-            print(f"{engine}: skipped (DATABASE_URL does not point at PostgreSQL)")
-            return
-        env = server_env(Path(tmp), database_url)
+def run(bench: Bench, engine: str, seconds: int) -> None:
+    name, half = ENGINE_NAMES[engine], max(1, seconds // 2)
+    with database(engine) as (tmp, database_url):
+        env = server_env(tmp, database_url)
         port = free_port()
-        proc = start_serve(env, port, "--workers", "2", "--no-worker")
+        proc = start_serve(env, port, "--workers", str(WORKERS), "--no-worker")
         try:
             wait_for_health(port, proc)
-            page = json.loads(run_python(env, SEED))["page"]
+            seed = SEED.format(
+                span_days=SPAN_DAYS, from_dates=FROM_DATES, busy_per_month=BUSY_PER_MONTH
+            )
+            seeded = json.loads(run_python(env, seed).strip().splitlines()[-1])
             base = f"http://127.0.0.1:{port}"
-            slots_url = (
-                f"{base}/api/v1/pages/{page}/chat/slots?from=2026-12-01&to=2026-12-31"
-                "&tz=Europe/Paris"
-            )
-            # The first answer is computed (cache miss); wrk then measures the cached path that
-            # page views take until the organizer's availability changes.
-            check = subprocess.run(
-                ["curl", "-s", "-w", "\n%{time_total}", slots_url], capture_output=True, text=True
-            )
-            body, first = check.stdout.rsplit("\n", 1)
-            seconds_cold = float(first)
-            count = len(json.loads(body)["slots"])
-            wrk(slots_url, 2)  # warm up both workers
-            cold = cold_answers(f"{base}/api/v1/pages/{page}/chat/slots")
-            health = wrk(f"{base}/healthz", seconds)
-            slots = wrk(slots_url, seconds)
+            with urllib.request.urlopen(base + seeded["cached"]) as answer:
+                offered = len(json.loads(answer.read())["slots"])
+            # Every worker computes and keeps the cached answer, and loads its code.
+            wrk(base + seeded["cached"], CONNECTIONS, 2)
+            health_before = wrk(f"{base}/healthz", CONNECTIONS, half)
+            cached = wrk(base + seeded["cached"], CONNECTIONS, seconds)
+            uncached = wrk(base, CONNECTIONS, seconds, requests=seeded["uncached"])
+            health_after = wrk(f"{base}/healthz", CONNECTIONS, half)
         finally:
             stop(proc)
-    ratio = slots["rps"] / health["rps"]
-    print(f"\n{engine}: gunicorn 2 workers, wrk {CONNECTIONS} connections, {seconds}s each")
+    health = combined(health_before, health_after)
     print(
-        f"  slots in the month answered: {count} (2,000 busy events)\n"
-        f"  uncached answers (a span not asked before): median {cold:.1f} ms; "
-        f"the very first {seconds_cold * 1000:.0f} ms"
+        f"\n{name}: gunicorn {WORKERS} workers, wrk {CONNECTIONS} connections, {seconds} s "
+        f"each ({half} + {half} s of /healthz)\n"
+        f"  {seeded['events']:,} busy events, 2,000 in any 31 days; the cached answer offers "
+        f"{offered} starts; {len(seeded['uncached']):,} distinct spans for the uncached run"
     )
-    print(f"  /healthz          {health['rps']:9.1f} req/s   p50 {health['p50']:.2f} ms")
-    print(
-        f"  slots, one month  {slots['rps']:9.1f} req/s   p50 {slots['p50']:.2f} ms"
-        f"   p99 {slots['p99']:.2f} ms   non-2xx {slots['non_2xx']}"
+    for label, figures in (("/healthz", health), ("cached slots", cached), ("uncached", uncached)):
+        print(
+            f"  {label:<13} {figures['rps']:9,.1f} req/s   p50 {figures['p50']:7.2f} ms   "
+            f"p99 {figures['p99']:7.2f} ms"
+        )
+        if figures["non_2xx"] or figures["socket_errors"]:
+            bench.broke(
+                f"{name} {label}: {figures['non_2xx']} answers not 2xx, "
+                f"{figures['socket_errors']} socket errors"
+            )
+    if uncached["wrapped"]:
+        print(
+            f"  note: the uncached run went through its {len(seeded['uncached']):,} spans "
+            "more than once: its figure flatters the route"
+        )
+    ratio = cached["rps"] / health["rps"]
+    bench.check(
+        CACHED.format(engine=name),
+        f"{cached['rps']:,.0f} req/s vs {health['rps']:,.0f} req/s; ratio {ratio:.2f}",
+        ratio,
+        ">=",
+        TARGET_CACHED,
+        "",
     )
-    print(
-        f"  ratio slots/healthz {ratio:.2f}   target >= {TARGET_RATIO}   "
-        f"{verdict(ratio >= TARGET_RATIO)}"
+    ratio = uncached["rps"] / health["rps"]
+    bench.check(
+        UNCACHED.format(engine=name),
+        f"{uncached['rps']:,.0f} req/s vs {health['rps']:,.0f} req/s; ratio {ratio:.2f}",
+        ratio,
+        ">=",
+        TARGET_UNCACHED,
+        "",
     )
-    print(
-        f"  slots p99 {slots['p99']:.2f} ms   target < {TARGET_P99_MS:.0f} ms   "
-        f"{verdict(slots['p99'] < TARGET_P99_MS)}"
+    bench.check(
+        P99.format(engine=name),
+        f"{cached['p99']:.1f} ms (p50 {cached['p50']:.1f} ms)",
+        cached["p99"],
+        "<",
+        TARGET_P99_MS,
+        "ms",
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("bench/api.py needs wrk: apt-get install -y wrk (make bench does it)")
-    saved = os.environ.pop("DATABASE_URL", None)
-    run("sqlite", args.duration)
-    if not args.sqlite_only:
-        os.environ["DATABASE_URL"] = saved or "postgres://postgres@127.0.0.1:5432/test"
-        run("postgresql", args.duration)
+def main() -> int:
+    p = parser(__doc__)
+    p.add_argument("--duration", type=int, help=f"seconds per wrk run (default {DURATION})")
+    args = p.parse_args()
+    seconds = args.duration or (QUICK_DURATION if args.quick else DURATION)
+    bench = Bench("api")
+    if need_wrk(bench):
+        measures = [
+            (CACHED, ">=", TARGET_CACHED, ""),
+            (UNCACHED, ">=", TARGET_UNCACHED, ""),
+            (P99, "<", TARGET_P99_MS, "ms"),
+        ]
+        each_engine(bench, engine_names(args), lambda engine: run(bench, engine, seconds), measures)
+    return bench.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,21 +8,23 @@ EXDATE), served over loopback HTTP. Printed beside the targets:
 - unchanged resync < 200 ms, both when the server answers 304 and when it has no validators
   and sends the same body again;
 - refusing a rule that never occurs (30 February), once when it is saved: < 50 ms;
-- one slot look-up's expansion of a
-  secondly rule and of a 10,000-instance series: a few milliseconds each.
+- one slot look-up's expansion of a secondly rule and of a 10,000-instance series: < 5 ms
+  each.
+Then a table of them (bench/common.py).
 
     .venv/bin/python bench/ics_feed.py [--sqlite-only]
 """
 
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from liveserver import cli, on_each_engine, run_python, scratch_database, server_env  # noqa: E402
+from common import ENGINE_NAMES, Bench, database, each_engine, engine_names, parser  # noqa: E402
+from liveserver import cli, run_python, server_env  # noqa: E402
 
 EVENTS, SERIES = 5000, 200
 TARGET_FULL_S, TARGET_UNCHANGED_MS, TARGET_RULE_MS, TARGET_CHECK_MS = 3.0, 200.0, 5.0, 50.0
@@ -130,41 +132,46 @@ def feed_text() -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
+# What is measured, its figure's key, unit and scale, and its target.
+MEASURES = [
+    ("ICS first sync, 5,000 events, {engine}", "full", "s", 1, TARGET_FULL_S),
+    ("ICS unchanged resync, 304, {engine}", "not_modified", "ms", 1000, TARGET_UNCHANGED_MS),
+    ("ICS unchanged resync, same body, {engine}", "same_body", "ms", 1000, TARGET_UNCHANGED_MS),
+    ("refusing a rule that never occurs, {engine}", "never", "ms", 1000, TARGET_CHECK_MS),
+    ("62 days of a secondly rule, {engine}", "secondly", "ms", 1000, TARGET_RULE_MS),
+    ("62 days of a 10,000-instance series, {engine}", "counted", "ms", 1000, TARGET_RULE_MS),
+]
 
 
-def line(label: str, value: float, unit: str, target: float) -> None:
-    print(
-        f"  {label:<34}{value:9.1f} {unit:<3} target < {target:g} {unit:<3} "
-        f"{verdict(value < target)}"
-    )
-
-
-def run(engine: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp, scratch_database(Path(tmp)) as database_url:
-        if engine == "postgresql" and database_url is None:
-            print(f"{engine}: skipped (DATABASE_URL does not point at PostgreSQL)")
-            return
-        env = server_env(Path(tmp), database_url)
+def run(bench: Bench, engine: str) -> None:
+    with database(engine) as (tmp, database_url):
+        env = server_env(tmp, database_url)
         env["BOOKWITHME_ALLOW_PRIVATE_ADDRESSES"] = "true"  # the feed is on loopback
         migrated = cli(env, "migrate", "--verbosity", "0")
         assert migrated.returncode == 0, migrated.stderr
-        feed = Path(tmp) / "bench.ics"
+        feed = tmp / "bench.ics"
         feed.write_text(feed_text())
         printed = run_python(env, MEASURE.format(feed=str(feed)))
         figures = json.loads(printed.strip().splitlines()[-1])
-    print(f"\n{engine}: an ICS feed on loopback, {EVENTS:,} events ({SERIES} series)")
+    name = ENGINE_NAMES[engine]
+    print(f"\n{name}: an ICS feed on loopback, {EVENTS:,} events ({SERIES} series)")
     print(f"  busy blocks stored {figures['rows']:,}; skipped {figures['skipped']}")
     for warning in figures["warnings"]:
         print(f"  warning: {warning}")
-    line("first sync", figures["full"], "s", TARGET_FULL_S)
-    for label, key in (("304", "not_modified"), ("same body", "same_body")):
-        line(f"unchanged resync, {label}", figures[key] * 1000, "ms", TARGET_UNCHANGED_MS)
-    line("refusing a rule that never occurs", figures["never"] * 1000, "ms", TARGET_CHECK_MS)
-    line("62 days of a secondly rule", figures["secondly"] * 1000, "ms", TARGET_RULE_MS)
-    line("62 days of a 10,000-instance series", figures["counted"] * 1000, "ms", TARGET_RULE_MS)
+    for measure, key, unit, scale, target in MEASURES:
+        value = figures[key] * scale
+        shown = f"{value:.2f} s" if unit == "s" else f"{value:.1f} ms"
+        bench.check(measure.format(engine=name), shown, value, "<", target, unit)
+
+
+def main() -> int:
+    # --quick changes nothing here: each figure takes seconds at most already.
+    args = parser(__doc__).parse_args()
+    bench = Bench("ics_feed")
+    targets = [(m, "<", t, u) for m, _key, u, _scale, t in MEASURES]
+    each_engine(bench, engine_names(args), lambda engine: run(bench, engine), targets)
+    return bench.finish()
 
 
 if __name__ == "__main__":
-    on_each_engine(run, __doc__)
+    sys.exit(main())

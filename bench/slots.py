@@ -1,7 +1,7 @@
-"""Benchmark of the slot engine: open_windows + find_slots on realistic calendars.
+"""Benchmark of the slot engine alone (no database): open_windows + find_slots on realistic
+calendars; each figure beside its target, then a table of them (bench/common.py).
 
-Run from the repository root:  .venv/bin/python bench/slots.py
-Prints each figure beside its target with PASS/FAIL; always exits 0.
+    .venv/bin/python bench/slots.py [--quick]
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Bench, parser
 
 from bookwithme.slots import Interval, WeeklyHours, find_slots, open_windows
 
@@ -50,10 +53,6 @@ def measure(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 def run_query(
     hours: WeeklyHours, first: date, last: date, busy: list[Interval], step: timedelta
 ) -> list[Interval]:
@@ -61,20 +60,22 @@ def run_query(
     return find_slots(windows, busy, duration=30 * MIN, step=step)
 
 
-def bench_month() -> bool:
+def bench_month(bench: Bench, scale: float) -> None:
     first, last = date(2026, 3, 1), date(2026, 3, 31)  # includes the spring-forward Sunday
     busy = random_busy(random.Random(1), first, last, 2000)
     windows = open_windows(WEEKDAYS_9_TO_5, PARIS, first, last)
     slots = run_query(WEEKDAYS_9_TO_5, first, last, busy, 15 * MIN)
-    seconds = measure(lambda: run_query(WEEKDAYS_9_TO_5, first, last, busy, 15 * MIN), 51)
-    ok = seconds <= 0.005
-    print(
-        f"(a) one month (Mar 2026, Europe/Paris, weekdays 09:00-17:00, 30 min / 15 min step, "
-        f"{len(busy):,} busy)\n"
-        f"    {seconds * 1e3:7.2f} ms  (target <= 5 ms)   {verdict(ok)}"
-        f"   [{len(windows)} windows, {len(slots):,} slots; median of 51]"
+    runs = runs_of(51, scale)
+    seconds = measure(lambda: run_query(WEEKDAYS_9_TO_5, first, last, busy, 15 * MIN), runs)
+    bench.check(
+        f"(a) slot engine, one month, {len(busy):,} busy",
+        f"{seconds * 1e3:.2f} ms (Mar 2026, Europe/Paris, weekdays 09:00-17:00, 30 min / 15 min "
+        f"step; {len(windows)} windows, {len(slots):,} slots; median of {runs})",
+        seconds * 1e3,
+        "<=",
+        5.0,
+        "ms",
     )
-    return ok
 
 
 # Eight separate 50-minute windows a weekday (09:00-09:50 ... 16:00-16:50): 2,088 in 2026.
@@ -86,20 +87,30 @@ HOURLY_WINDOWS = WeeklyHours.from_json(
 )
 
 
-def bench_year() -> bool:
+def bench_year(bench: Bench, scale: float) -> None:
     first, last = date(2026, 1, 1), date(2026, 12, 31)
     busy = random_busy(random.Random(2), first, last, 1000)
     windows = open_windows(HOURLY_WINDOWS, PARIS, first, last)
     slots = run_query(HOURLY_WINDOWS, first, last, busy, 5 * MIN)
-    seconds = measure(lambda: run_query(HOURLY_WINDOWS, first, last, busy, 5 * MIN), 21)
-    ok = seconds <= 0.050 and len(slots) >= 8000
-    print(
-        f"(b) one year (2026, Europe/Paris, 8 windows a weekday, 30 min / 5 min step, "
-        f"{len(busy):,} busy)\n"
-        f"    {seconds * 1e3:7.2f} ms  (target <= 50 ms)  {verdict(ok)}"
-        f"   [{len(windows)} windows, {len(slots):,} slots (target >= 8,000); median of 21]"
+    runs = runs_of(21, scale)
+    seconds = measure(lambda: run_query(HOURLY_WINDOWS, first, last, busy, 5 * MIN), runs)
+    bench.check(
+        f"(b) slot engine, one year, {len(busy):,} busy",
+        f"{seconds * 1e3:.2f} ms (2026, Europe/Paris, 8 windows a weekday, 30 min / 5 min "
+        f"step; {len(windows)} windows; median of {runs})",
+        seconds * 1e3,
+        "<=",
+        50.0,
+        "ms",
     )
-    return ok
+    bench.check(
+        "(b) slot engine, one year, starts offered",
+        f"{len(slots):,} starts",
+        len(slots),
+        ">=",
+        8000,
+        "starts",
+    )
 
 
 def weekdays_span(first: date, count: int) -> date:
@@ -113,31 +124,42 @@ def weekdays_span(first: date, count: int) -> date:
         day += timedelta(days=1)
 
 
-def bench_growth() -> bool:
+def bench_growth(bench: Bench, scale: float) -> None:
     first = date(2026, 1, 5)
     per_window: dict[int, float] = {}
     for count, runs in ((100, 201), (1000, 31), (2000, 21)):
         last = weekdays_span(first, count)
         busy = random_busy(random.Random(count), first, last, 2 * count)
         query = partial(run_query, WEEKDAYS_9_TO_5, first, last, busy, 15 * MIN)
-        seconds = measure(query, runs)
+        seconds = measure(query, runs_of(runs, scale))
         per_window[count] = seconds / count
     ratio = per_window[2000] / per_window[100]
-    ok = ratio <= 2.0
     figures = ", ".join(f"{n:,}: {t * 1e6:.2f} us" for n, t in per_window.items())
-    print(
-        "(c) linear growth (weekday windows, 2 busy per window, 30 min / 15 min step)\n"
-        f"    per window  {figures}\n"
-        f"    ratio 2,000 / 100 = {ratio:.2f}  (target <= ~2)   {verdict(ok)}"
+    bench.check(
+        "(c) slot engine, linear growth, 2,000 / 100 windows",
+        f"per window {figures} (weekday windows, 2 busy per window, 30 min / 15 min step); "
+        f"ratio {ratio:.2f}x",
+        ratio,
+        "<=",
+        2.0,
+        "x",
     )
-    return ok
+
+
+def runs_of(runs: int, scale: float) -> int:
+    """`runs` (odd, for a true median), fewer with --quick."""
+    return max(5, int(runs * scale)) | 1
 
 
 def main() -> int:
+    args = parser(__doc__).parse_args()
+    scale = 0.3 if args.quick else 1.0
     print(f"bookwithme slot engine bench - Python {platform.python_version()}")
-    results = [bench_month(), bench_year(), bench_growth()]
-    print("overall:", "PASS" if all(results) else "FAIL")
-    return 0
+    bench = Bench("slots")
+    bench_month(bench, scale)
+    bench_year(bench, scale)
+    bench_growth(bench, scale)
+    return bench.finish()
 
 
 if __name__ == "__main__":

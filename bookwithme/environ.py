@@ -154,6 +154,30 @@ def secret_key(data_dir: Path) -> str:
     raise ConfigError(f"{path} is empty; remove it or set SECRET_KEY")
 
 
+def cache(url: str) -> dict[str, Any]:
+    """One of Django's CACHES from CACHE_URL.
+
+    `db://` (or `db://table`) is the database's own cache table, made by `migrate`: shared by
+    every process and server with no other service; `redis://host:port/db` (`rediss://` for
+    TLS) is Redis; `locmem://` keeps each process's own, for one process or tests.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if parts.scheme == "db":
+        table = parts.netloc or "bookwithme_cache"
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", table):
+            raise ConfigError(f"CACHE_URL names a table that cannot be one: {table!r}")
+        return {"BACKEND": "bookwithme.caches.DatabaseCache", "LOCATION": table}
+    if parts.scheme in {"redis", "rediss"}:
+        if not parts.hostname:
+            raise ConfigError("CACHE_URL has no host")
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ConfigError(
+        f"CACHE_URL must start with db://, redis://, rediss:// or locmem://, not {url!r}"
+    )
+
+
 def mailers(url: str) -> dict[str, Any]:
     """Django's MAILERS setting from EMAIL_URL.
 

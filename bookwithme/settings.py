@@ -12,6 +12,7 @@ from django.utils.csp import CSP
 
 from bookwithme.environ import (
     ConfigError,
+    cache,
     env_bool,
     env_frame_ancestors,
     env_int,
@@ -57,8 +58,8 @@ if _base.scheme == "https":
     if BOOKWITHME_TRUSTED_PROXIES:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("BOOKWITHME_SSL_REDIRECT", bool(BOOKWITHME_TRUSTED_PROXIES))
-    # Health checks come over plain http from the host itself.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Health checks and scrapes come over plain http from the host itself.
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 
 # Scripts and styles from this site only (the admin's few inline blocks carry a nonce), no
 # framing: the booking pages widen frame-ancestors to BOOKWITHME_FRAME_ANCESTORS
@@ -97,6 +98,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "bookwithme.clients.ForwardedHeadersMiddleware",
+    # Request id, access line and latency per route (docs/operations.md).
+    "bookwithme.observe.logs.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -151,6 +154,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         private_file(Path(DATABASES["default"]["NAME"]))
 # Keep connections across requests: opening one (and its PRAGMAs) costs more than a query.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+# The shared cache (CACHE_URL, default the database's own table): rate limits and sign-in
+# lockouts count there, site-wide. Slot answers stay in each process's memory ("slots"): their
+# keys hold the owner's availability version, so no process can serve a stale one, and a
+# local read costs microseconds where a shared one costs a round trip.
+CACHES = {
+    "default": cache(env_str("CACHE_URL", "db://")),
+    "slots": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "slots",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.Person"
 
@@ -215,11 +230,30 @@ BOOKWITHME_CALENDAR_STALE_AFTER_MINUTES = env_int("BOOKWITHME_CALENDAR_STALE_AFT
 # (bookwithme/outbound.py, docs/security.md).
 BOOKWITHME_ALLOW_PRIVATE_ADDRESSES = env_bool("BOOKWITHME_ALLOW_PRIVATE_ADDRESSES", False)
 
+# Who may read /metrics (by `clients.client_address`); anyone else gets a 404.
+BOOKWITHME_METRICS_ALLOW = env_networks("BOOKWITHME_METRICS_ALLOW") or ["127.0.0.0/8", "::1/128"]
+
+# Log lines: "plain" (readable) or "json" (one object per line, docs/operations.md).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ConfigError("LOG_FORMAT must be plain or json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "bookwithme.observe.logs.JsonFormatter"},
+    },
+    # Django's request warnings name the route, not the path (which may hold a token).
+    "filters": {"routes": {"()": "bookwithme.observe.logs.PathsAsRoutes"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["routes"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -12,6 +12,8 @@ admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    path("readyz", web_views.readyz, name="readyz"),
+    path("metrics", web_views.metrics, name="metrics"),
     # Before the admin's own routes: its sign-in page, answering 429 while paused.
     path("admin/login/", app_auth.admin_sign_in),
     path("admin/", admin.site.urls),

@@ -27,6 +27,18 @@ hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, prin
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def pytest_configure(config):
+    # The shared cache in this process's memory, unless CACHE_URL names one: tests without a
+    # database can clear it. The database's and Redis's are tried by tests/test_caches.py, and
+    # every real server the tests start uses the default (tests/liveserver.server_env).
+    if config.pluginmanager.hasplugin("django") and "CACHE_URL" not in os.environ:
+        from django.conf import settings
+
+        from bookwithme.environ import cache
+
+        settings.CACHES["default"] = cache("locmem://")
+
+
 def _django_is_on(request) -> bool:
     # tests/slots also runs without Django (`-p no:django`): the engine knows no Django.
     return request.config.pluginmanager.hasplugin("django")
@@ -37,9 +49,13 @@ def _empty_cache(request):
     """Each test starts with an empty cache: test databases roll back and reuse ids, which a
     real database never does, so cached answers must not leak from one test to the next."""
     if _django_is_on(request):
-        from django.core.cache import cache
+        from django.core.cache import caches
 
-        cache.clear()
+        from bookwithme.calendars import busy
+
+        for cache in caches.all():
+            cache.clear()
+        busy._kept.clear()  # expansions kept per owner version, which test databases reuse
     yield
 
 

@@ -27,16 +27,20 @@ DEADLINE = float(os.environ.get("BOOKWITHME_TEST_DEADLINE", "60"))
 POLL_INTERVAL = 0.05
 
 
-def poll[T](condition: Callable[[], T], failure: str | Callable[[], str] = "") -> T:
+def poll[T](
+    condition: Callable[[], T], failure: str | Callable[[], str] = "", *, deadlines: float = 1
+) -> T:
     """Call `condition` until it returns something true, and return that; fail the test if it
-    has not within DEADLINE seconds, saying `failure` (or what `failure()` says then)."""
-    deadline = time.monotonic() + DEADLINE
+    has not within DEADLINE seconds (times `deadlines`, for work known to take long), saying
+    `failure` (or what `failure()` says then)."""
+    seconds = DEADLINE * deadlines
+    deadline = time.monotonic() + seconds
     while True:
         if result := condition():
             return result
         if time.monotonic() >= deadline:
             said = failure() if callable(failure) else failure
-            raise AssertionError(f"not within {DEADLINE:g} s: {said or condition}")
+            raise AssertionError(f"not within {seconds:g} s: {said or condition}")
         time.sleep(POLL_INTERVAL)
 
 
@@ -61,13 +65,20 @@ def wait_for_health(port: int, proc: subprocess.Popen) -> None:
     poll(answers, lambda: f"serve did not answer /healthz: {output(proc)[-2000:]}")
 
 
-def server_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+def server_env(
+    data_dir: Path, database_url: str | None = None, cache_url: str | None = None
+) -> dict[str, str]:
+    """A server's environment: its own data dir, the given database (else its own SQLite
+    file) and shared cache (else the default, the database's cache table)."""
+    own = {"DATABASE_URL", "SECRET_KEY", "CACHE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in own}
     env["BOOKWITHME_DATA_DIR"] = str(data_dir)
     # The calendar servers of the tests listen on loopback, which the server refuses by default.
     env["BOOKWITHME_ALLOW_PRIVATE_ADDRESSES"] = "true"
     if database_url:
         env["DATABASE_URL"] = database_url
+    if cache_url:
+        env["CACHE_URL"] = cache_url
     return env
 
 

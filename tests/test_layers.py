@@ -15,10 +15,12 @@ ALLOWED = {
     "clients": set(),
     "outbound": set(),
     "environ": set(),
+    "caches": set(),
+    "backups": set(),
     "directory": {"slots", "tokens"},
     "calendars": {"slots", "tokens", "outbound", "directory"},
     # booking counts unknown tokens per address in the cache (access.by_token).
-    "booking": {"slots", "tokens", "throttle", "outbound", "directory", "calendars"},
+    "booking": {"slots", "tokens", "throttle", "outbound", "directory", "calendars", "observe"},
     "notify": {"slots", "tokens", "outbound", "directory", "calendars", "booking"},
 }
 

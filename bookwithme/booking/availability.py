@@ -24,20 +24,23 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from math import inf
 from types import SimpleNamespace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
 from bookwithme import slots
 from bookwithme.booking import access
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
-from bookwithme.calendars.busy import busy_between
+from bookwithme.calendars.busy import busy_spans, epoch_microseconds
 from bookwithme.calendars.models import Connection, stale_after
+from bookwithme.observe import slot_lookup
 
 MAX_SPAN_DAYS = 62
+# Each process's own (settings.CACHES): see `_key` for why an entry is never stale.
+cache = caches["slots"]
 # A bound on how long an answer may live in the cache even if no change is noticed.
 CACHE_SECONDS = 300
 _PAD = timedelta(days=1)
@@ -169,7 +172,7 @@ def offer(
         )
         return Offer(days.tz, _pairs(found))
     key = _key(meeting_type.pk, owner.availability_version, owner.time_zone, span_start, span_end)
-    pairs = _cached_pairs(key, plan, days, state.covered_until)
+    pairs = _cached_pairs(key, days, lambda: (plan, state.covered_until))
     return Offer(
         days.tz, _within(pairs, meeting_type.min_notice_minutes, meeting_type.horizon_days, now)
     )
@@ -208,8 +211,9 @@ def offer_on_page(
     low, high = _limits(head.min_notice_minutes, head.horizon_days, now)
     body: _Body | None = cache.get(body_key)
     if body is not None and body.good_for(low, high):
+        slot_lookup(hit=True)
         return Offer(days.tz, body=body.json)
-    pairs = _cached_pairs(key, head.plan(), days, head.covered_until)
+    pairs = _cached_pairs(key, days, head.details)
     answer = Offer(days.tz, [(s, e) for s, e in pairs if low <= s <= high])
     cache.set(body_key, _Body.of(answer, pairs, low, high), CACHE_SECONDS)
     return answer
@@ -284,8 +288,15 @@ def _compute(
     latest: datetime,
     ignoring: Booking | None,
     covered_until: datetime | None,
+    *,
+    cached: bool = False,
 ) -> list[slots.Interval]:
-    """Every start in [earliest, latest] the hours, busy time and counts leave open."""
+    """Every start in [earliest, latest] the hours, busy time and counts leave open.
+
+    `cached`: for an answer about to be cached, recurring busy time may come from the
+    expansions kept for the owner's version (`busy_spans`); never inside a booking's
+    transaction, which may roll back.
+    """
     meeting_type, owner_tz = plan.meeting_type, plan.owner_tz
     if covered_until is not None:
         # Connected calendars were read up to there: no meeting (and its buffer) reaches past.
@@ -300,21 +311,17 @@ def _compute(
         return []
     lo, hi = windows[0].start - _PAD, windows[-1].end + _PAD
 
-    busy = busy_between(meeting_type.owner_id, lo, hi)
+    version = plan.owner_version if cached else None
+    busy = busy_spans(meeting_type.owner_id, lo, hi, version=version)
     per_day: Counter[date] = Counter()
-    bookings = Booking.objects.blocking(meeting_type.owner_id, lo, hi)
-    if ignoring is not None:
-        bookings = bookings.exclude(pk=ignoring.pk)
-    for b_start, b_end, type_id, start in bookings.values_list(
-        "blocked_start", "blocked_end", "meeting_type_id", "start"
-    ):
-        busy.append((b_start, b_end))
+    for b_start, b_end, type_id, start in _blocking(meeting_type.owner_id, lo, hi, ignoring):
+        busy.append((b_start / 1e6, b_end / 1e6))
         if type_id == meeting_type.pk:
-            per_day[start.astimezone(owner_tz).date()] += 1
+            per_day[datetime.fromtimestamp(start / 1e6, owner_tz).date()] += 1
 
     return slots.find_slots(
         windows,
-        [slots.Interval(s, e) for s, e in busy],
+        busy_seconds=busy,
         duration=meeting_type.duration,
         step=meeting_type.step,
         buffer_before=meeting_type.buffer_before,
@@ -325,6 +332,36 @@ def _compute(
         booked_per_day=per_day,
         tz=owner_tz,
     )
+
+
+# `Booking.objects.blocking(owner, lo, hi)` (held to it by tests/booking/test_availability_door.py)
+# read at the floor, as busy time is: the times as epoch microseconds.
+_BLOCKING_SQL = """
+SELECT {blocked_start}, {blocked_end}, meeting_type_id, {start} FROM booking_booking
+WHERE owner_id = %(owner)s AND status = %(confirmed)s
+      AND blocked_start < %(hi)s AND blocked_end > %(lo)s AND id <> %(ignoring)s
+"""
+
+
+def _blocking(
+    owner_id: int, lo: datetime, hi: datetime, ignoring: Booking | None
+) -> list[tuple[int, int, int, int]]:
+    """The bookings whose blocked time overlaps [lo, hi), but `ignoring`: their blocked start
+    and end, type and start."""
+    sql = _BLOCKING_SQL.format(
+        **{c: epoch_microseconds(c) for c in ("blocked_start", "blocked_end", "start")}
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: dict[str, Any] = {
+        "owner": owner_id,
+        "confirmed": Booking.Status.CONFIRMED.value,
+        "lo": adapt(lo),
+        "hi": adapt(hi),
+        "ignoring": ignoring.pk if ignoring is not None else 0,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _pairs(found: list[slots.Interval]) -> list[tuple[float, float]]:
@@ -353,13 +390,17 @@ def _key(
 
 
 def _cached_pairs(
-    key: str, plan: _Plan, days: Days, covered_until: datetime | None
+    key: str, days: Days, gather: Callable[[], tuple[_Plan, datetime | None]]
 ) -> list[tuple[float, float]]:
-    """Every start of the span, before notice and horizon: from the cache, or computed."""
+    """Every start of the span, before notice and horizon: from the cache, or computed from
+    what `gather()` gives (the plan, and how far connected calendars were read)."""
     pairs = cache.get(key)
+    slot_lookup(hit=pairs is not None)
     if pairs is None:
+        plan, covered_until = gather()
         span_start, span_end = days.span()
-        pairs = _pairs(_compute(plan, span_start, span_end - _TICK, None, covered_until))
+        found = _compute(plan, span_start, span_end - _TICK, None, covered_until, cached=True)
+        pairs = _pairs(found)
         cache.set(key, pairs, CACHE_SECONDS)
     return pairs
 
@@ -414,81 +455,91 @@ class _Body(NamedTuple):
 
 
 class _Head(NamedTuple):
-    """What `offer_on_page` needs, from one SQL row: to answer from the cache, and else to
-    compute the answer without asking the ORM again (`plan`)."""
+    """What `offer_on_page` needs to answer from the cache, from one SQL row; `details` asks
+    a second one for what computing an answer needs besides, when it must."""
 
     type_id: int
+    owner_id: int
     owner_version: int
     owner_tz: str
     min_notice_minutes: int
     horizon_days: int
     # `access.page_shown` of the row's person and organization: what `check_page` decides.
     shown: bool
-    # `Connection.objects.busy_state(owner, now)`, in SQL (the EXISTS and MIN below).
+    # `Connection.objects.busy_state(owner, now).stale`, in SQL (the EXISTS below).
     stale: bool
-    covered_until: datetime | None
-    # The type's own columns `_compute` reads, and the owner's working hours (JSON text).
-    type_fields: dict
-    weekly: str | None
-    overrides: str | None
 
-    def plan(self) -> _Plan:
-        fields = {**self.type_fields, "hours": None}  # `_hours` reads them when asked
+    def details(self) -> tuple[_Plan, datetime | None]:
+        """The plan to compute from, and `busy_state(...).covered_until`: the type's columns,
+        the owner's working hours and their calendars' reach, in one more row, so that a
+        miss asks the ORM nothing."""
+        with connection.cursor() as cursor:
+            cursor.execute(_DETAILS_SQL, {"type": self.type_id, "owner": self.owner_id})
+            row = cursor.fetchone()
+        own = dict(zip(_TYPE_COLUMNS, row[:6], strict=True))
+        own_hours, weekly, overrides, covered_until = row[6:]
         meeting_type = MeetingType(
             id=self.type_id,
+            owner_id=self.owner_id,
             min_notice_minutes=self.min_notice_minutes,
             horizon_days=self.horizon_days,
-            **fields,
+            **own,
         )
-        return _Plan(meeting_type, ZoneInfo(self.owner_tz), self.owner_version, self._hours)
 
-    def _hours(self) -> slots.WeeklyHours:
-        own = self.type_fields["hours"]
-        if own is not None:
-            return MeetingType(hours=json.loads(own)).own_hours()  # type: ignore[return-value]
-        if self.weekly is None:  # no row yet: the default hours
-            return slots.WeeklyHours.from_json(WorkingHours().weekly, [])
-        return slots.WeeklyHours.from_json(json.loads(self.weekly), _json_list(self.overrides))
+        def hours() -> slots.WeeklyHours:
+            if own_hours is not None:
+                meeting_type.hours = json.loads(own_hours)
+                return meeting_type.own_hours()  # type: ignore[return-value]
+            if weekly is None:  # no row yet: the default hours
+                return slots.WeeklyHours.from_json(WorkingHours().weekly, [])
+            return slots.WeeklyHours.from_json(json.loads(weekly), _json_list(overrides))
+
+        plan = _Plan(meeting_type, ZoneInfo(self.owner_tz), self.owner_version, hours)
+        return plan, _instant(covered_until)
 
 
 # One plain query, no ORM compilation (which costs more than the query itself), with named
 # parameters (Django's SQLite cursor fills those in with `%`, positional ones with a regular
 # expression run over the whole text: some 9 us a request). The WHERE clause is
 # `MeetingType.objects.public()` of the page's type; the columns are what `access.page_shown`
-# reads of a person and their organization; the EXISTS and MIN are
-# `Connection.objects.busy_state(...)`: whether a connection of the owner that checks busy time
-# has not been read since the bound (never, or before it), and how far they were all read.
-# Both are held to their one definition over every state by
-# tests/booking/test_availability_door.py. JSON columns come as text on both engines, decoded
-# only when an answer is computed.
+# reads of a person and their organization; the EXISTS is `Connection.objects.busy_state(...)
+# .stale`: a connection of the owner that checks busy time has not been read since the bound
+# (never, or before it). Both are held to their one definition over every state by
+# tests/booking/test_availability_door.py.
 _HEAD_SQL = """
-SELECT mt.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
+SELECT mt.id, p.id, p.availability_version, p.time_zone, mt.min_notice_minutes, mt.horizon_days,
        p.is_active, p.page_published, p.has_licence,
        p.calendar_api_enabled, p.app_access_policy, p.app_allow_list, p.app_block_list,
        o.calendar_api_enabled, o.app_access_policy, o.app_allow_list, o.app_block_list,
        o.anonymous_sharing,
        EXISTS (SELECT 1 FROM calendars_connection c WHERE c.owner_id = p.id AND c.checks_busy
-               AND (c.last_success_at IS NULL OR c.last_success_at < %(fresh_since)s)),
-       (SELECT MIN(c.synced_until) FROM calendars_connection c
-        WHERE c.owner_id = p.id AND c.checks_busy),
-       mt.owner_id, mt.duration_minutes, mt.slot_step_minutes, mt.buffer_before_minutes,
-       mt.buffer_after_minutes, mt.daily_limit, CAST(mt.hours AS TEXT),
-       CAST(wh.weekly AS TEXT), CAST(wh.overrides AS TEXT)
+               AND (c.last_success_at IS NULL OR c.last_success_at < %(fresh_since)s))
 FROM booking_meetingtype mt
 JOIN directory_person p ON p.id = mt.owner_id
 JOIN directory_organization o ON o.id = p.organization_id
-LEFT JOIN booking_workinghours wh ON wh.person_id = p.id
 WHERE p.page_slug = %(page)s AND mt.slug = %(type)s
       AND mt.deleted_at IS NULL AND mt.visibility = 'public'
 """
+# The rest of what `_compute` reads: the type's columns, the owner's working hours (JSON as
+# text on both engines, decoded only when asked) and `busy_state(...).covered_until` (the MIN,
+# held to it by the same tests).
+_DETAILS_SQL = """
+SELECT mt.duration_minutes, mt.slot_step_minutes, mt.buffer_before_minutes,
+       mt.buffer_after_minutes, mt.daily_limit, mt.visibility, CAST(mt.hours AS TEXT),
+       CAST(wh.weekly AS TEXT), CAST(wh.overrides AS TEXT),
+       (SELECT MIN(c.synced_until) FROM calendars_connection c
+        WHERE c.owner_id = %(owner)s AND c.checks_busy)
+FROM booking_meetingtype mt
+LEFT JOIN booking_workinghours wh ON wh.person_id = mt.owner_id
+WHERE mt.id = %(type)s
+"""
 _TYPE_COLUMNS = (
-    "owner_id",
     "duration_minutes",
     "slot_step_minutes",
     "buffer_before_minutes",
     "buffer_after_minutes",
     "daily_limit",
-    "hours",
+    "visibility",
 )
 
 
@@ -530,19 +581,11 @@ def _head(page_slug: str, type_slug: str, now: datetime) -> _Head | None:
     # The person and organization as `access.page_shown` reads them, so the rules are the
     # very ones `check_page` applies (directory.policy.decide), not a copy of them.
     person = SimpleNamespace(
-        is_active=bool(row[5]),
-        page_published=bool(row[6]),
-        has_licence=bool(row[7]),
-        **_access_settings(*row[8:12]),
-        organization=SimpleNamespace(**_access_settings(*row[12:16]), anonymous_sharing=row[16]),
+        is_active=bool(row[6]),
+        page_published=bool(row[7]),
+        has_licence=bool(row[8]),
+        **_access_settings(*row[9:13]),
+        organization=SimpleNamespace(**_access_settings(*row[13:17]), anonymous_sharing=row[17]),
     )
-    head: tuple[int, int, str, int, int] = row[:5]  # type_id ... horizon_days
-    return _Head(
-        *head,
-        shown=access.page_shown(person),
-        stale=bool(row[17]),
-        covered_until=_instant(row[18]),
-        type_fields=dict(zip(_TYPE_COLUMNS, row[19:26], strict=True)),
-        weekly=row[26],
-        overrides=row[27],
-    )
+    head: tuple[int, int, int, str, int, int] = row[:6]  # type_id ... horizon_days
+    return _Head(*head, shown=access.page_shown(person), stale=bool(row[18]))

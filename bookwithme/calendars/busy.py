@@ -3,15 +3,26 @@
 Bookings are the booking app's business; this module answers for calendar events: the
 built-in calendar's and the busy blocks synced from connected calendars (`RemoteBusy`), read
 alike in one query.
+
+`busy_spans` is the slots' read, on every look-up the cache cannot answer: plain SQL on the
+indexed range and epoch seconds, with no ORM or per-row converters in between; with the
+owner's `availability_version`, the series' expansion (the costly part) comes from this
+process's memory. `busy_events_between`, for the feeds, reads more columns through the ORM.
 """
 
+import json
+import sqlite3
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from bookwithme.calendars import recurrence
 from bookwithme.calendars.models import Event, RemoteBusy
 from bookwithme.calendars.recurrence import occurrences
 
@@ -61,18 +72,146 @@ def _expand(
     return occurrences(rule, e_start, e_end, ZoneInfo(tz_name), excluded, start, end)
 
 
-def busy_between(owner_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Busy (start, end) pairs of the owner's events overlapping [start, end), in any order.
+_TABLES = (
+    (Event._meta.db_table, "AND busy"),  # a free event of the built-in calendar blocks nothing
+    (RemoteBusy._meta.db_table, ""),  # free remote events are never stored
+)
+# Single blocks overlapping the span (their times only), and series not over by then (with what
+# expanding them takes), through the (owner_id, start) indexes, as `_overlapping` asks the ORM.
+_BUSY = """
+    SELECT {start}, {end}, '', NULL, NULL FROM {table}
+    WHERE owner_id = %(owner)s {busy} AND "start" < %(hi)s AND rrule = '' AND "end" > %(lo)s
+    UNION ALL
+    SELECT {series_start}, {series_end}, rrule, time_zone, exdates FROM {table}
+    WHERE owner_id = %(owner)s {busy} AND "start" < %(hi)s AND rrule <> ''
+          AND (repeats_until IS NULL OR repeats_until > %(lo)s)"""
+# How each engine hands a single block's times over: as whole microseconds since the epoch,
+# worked out by the database (SQLite from its stored UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]":
+# whole seconds by `unixepoch`, where it has it, then the fraction), which Python divides into
+# exactly the seconds an aware datetime's `timestamp()` gives.
+_SQLITE_SECONDS = (
+    'unixepoch("{0}")'
+    if sqlite3.sqlite_version_info >= (3, 38)
+    else "CAST(strftime('%%s', \"{0}\") AS INTEGER)"
+)
+_AS_MICROSECONDS = {
+    "sqlite": (
+        f"{_SQLITE_SECONDS} * 1000000"
+        ' + CASE WHEN length("{0}") > 19 THEN CAST(substr("{0}", 21, 6) AS INTEGER) ELSE 0 END'
+    ),
+    "postgresql": 'CAST(EXTRACT(EPOCH FROM "{0}") * 1000000 AS BIGINT)',
+}
 
-    One query (built-in and synced blocks, UNION ALL); recurring series are expanded here,
-    inside the span only.
+
+def epoch_microseconds(column: str) -> str:
+    """SQL for a datetime column as whole microseconds since the epoch, on this database: a
+    read at the floor (no converter per row); divided by 1e6, the exact `timestamp()`."""
+    return _AS_MICROSECONDS[connection.vendor].format(column)
+
+
+# A series' times as the expansion takes them: SQLite's stored text (the CAST keeps the
+# driver's slow converter off it), PostgreSQL's epoch seconds.
+_AS_SECONDS = {"sqlite": 'CAST("{}" AS TEXT)', "postgresql": 'EXTRACT(EPOCH FROM "{}")::float8'}
+# Series expansions kept by (owner, version, span): a few spans per owner a page asks for.
+_KEPT_EXPANSIONS = 64
+_kept: dict[tuple[int, int, datetime, datetime], tuple[tuple[float, float], ...]] = {}
+_kept_lock = threading.Lock()
+
+type Spans = list[tuple[float, float]]
+
+
+def _read(owner_id: int, start: datetime, end: datetime) -> list:
+    """The owner's rows of both tables (UNION ALL) that can be busy in [start, end)."""
+    single, series = _AS_MICROSECONDS[connection.vendor], _AS_SECONDS[connection.vendor]
+    sql = " UNION ALL ".join(
+        _BUSY.format(
+            start=single.format("start"),
+            end=single.format("end"),
+            series_start=series.format("start"),
+            series_end=series.format("end"),
+            table=t,
+            busy=b,
+        )
+        for t, b in _TABLES
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"owner": owner_id, "lo": adapt(start), "hi": adapt(end)})
+        return cursor.fetchall()
+
+
+def _moment(value: float | str) -> datetime:
+    """A series' start or end as the engine hands it over: exact to the microsecond (from epoch
+    seconds, until the year 2106)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return datetime.fromtimestamp(value, UTC)
+
+
+@lru_cache(maxsize=4096)
+def _excluded(text: str) -> recurrence.Excluded:
+    """A series' EXDATEs from their JSON text, decoded once per process. One without an offset
+    never matched an occurrence (always aware): left out."""
+    moments = (parse_datetime(x) for x in json.loads(text))
+    return recurrence.Excluded.of(frozenset(m for m in moments if m and m.tzinfo is not None))
+
+
+def _series(rows: list, start: datetime, end: datetime) -> Spans:
+    """The occurrences of the series read, each rule parsed once per process."""
+    found = []
+    for s, e, rule, tz_name, exdates in rows:
+        spans = recurrence.spans(
+            rule, _moment(s), _moment(e), tz_name, _excluded(exdates), start, end
+        )
+        found.extend(spans)
+    return found
+
+
+def _kept_series(
+    key: tuple[int, int, datetime, datetime], rows: list, start: datetime, end: datetime
+) -> tuple[tuple[float, float], ...]:
+    """`_series` kept by owner, version and span: a version names the owner's busy time, so
+    its expansion never changes. The oldest kept goes first."""
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is None:
+        kept = tuple(_series(rows, start, end))
+        with _kept_lock:
+            _kept[key] = kept
+            while len(_kept) > _KEPT_EXPANSIONS:
+                del _kept[next(iter(_kept))]
+    return kept
+
+
+def busy_spans(
+    owner_id: int, start: datetime, end: datetime, *, version: int | None = None
+) -> Spans:
+    """Busy (start, end) pairs in epoch seconds of the owner's events overlapping [start, end),
+    in any order: `busy_between`'s, at a fraction of its cost.
+
+    With `version`, the owner's `availability_version` (raised with every change to their busy
+    time), the series' expansion is kept in this process and reused for the same version and
+    span. Pass one only when read outside a write transaction that could still roll back (the
+    slots cache keys its answers the same way); single blocks are read afresh either way.
     """
-    events, remote = _sources(owner_id, start, end)
-    rows = events.values_list(*_EXPANSION).union(remote.values_list(*_EXPANSION), all=True)
-    busy = []
-    for row in rows:
-        busy.extend(_expand(*row, start=start, end=end))
-    return busy
+    rows = _read(owner_id, start, end)
+    found = [(s / 1e6, e / 1e6) for s, e, rule, _, _ in rows if not rule]
+    series = [row for row in rows if row[2]]
+    if version is None:
+        found.extend(_series(series, start, end))
+    else:
+        found.extend(_kept_series((owner_id, version, start, end), series, start, end))
+    return found
+
+
+def busy_between(
+    owner_id: int, start: datetime, end: datetime, *, version: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """`busy_spans` as UTC datetimes."""
+    return [
+        (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC))
+        for s, e in busy_spans(owner_id, start, end, version=version)
+    ]
 
 
 def busy_events_between(owner_id: int, start: datetime, end: datetime) -> list[BusyEvent]:

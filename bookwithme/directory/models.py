@@ -25,6 +25,8 @@ RESERVED_SLUGS = frozenset(
         "l",
         "freebusy",
         "healthz",
+        "readyz",
+        "metrics",
         "login",
         "logout",
         "signin",

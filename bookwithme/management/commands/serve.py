@@ -15,9 +15,11 @@ worker or web server is left behind holding the port.
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -87,20 +89,34 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="Threads per web worker: requests waiting on the database overlap.",
+        )
+        parser.add_argument(
             "--no-worker",
             action="store_true",
             help="Do not run task workers here (run `bookwithme worker` elsewhere).",
         )
 
-    def handle(self, *, host: str, port: int, workers: int, no_worker: bool, **options):
+    def handle(
+        self, *, host: str, port: int, workers: int, threads: int, no_worker: bool, **options
+    ):
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
         if workers < 1:
             raise CommandError(f"--workers must be at least 1, not {workers}")
+        if threads < 1:
+            raise CommandError(f"--threads must be at least 1, not {threads}")
         call_command("migrate", interactive=False, verbosity=0)
+        # The web workers count requests into files here, which /metrics sums whichever
+        # worker answers the scrape (prometheus-client's multiprocess mode; docs/operations.md).
+        metrics_dir = tempfile.mkdtemp(prefix="bookwithme-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        children = [Child("web", self._gunicorn(bind, workers), restarts=False)]
+        children = [Child("web", self._gunicorn(bind, workers, threads), restarts=False)]
         if not no_worker:
             children += [
                 Child(name, self._worker(queues), restarts=True) for name, queues in WORKERS.items()
@@ -123,6 +139,7 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         finally:
             self._stop(children)
+            shutil.rmtree(metrics_dir, ignore_errors=True)
             for s, handler in previous.items():
                 signal.signal(s, handler)
         if failed is not None:
@@ -167,7 +184,7 @@ class Command(BaseCommand):
                 process.wait()
 
     @staticmethod
-    def _gunicorn(bind: str, workers: int) -> list[str]:
+    def _gunicorn(bind: str, workers: int, threads: int) -> list[str]:
         return [
             sys.executable,
             "-m",
@@ -177,10 +194,10 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--graceful-timeout",
             str(GRACE_SECONDS),
-            "--access-logfile",
-            "-",
             "--no-control-socket",
             # gunicorn answers a longer header line itself, with an HTML page; up to this many
             # bytes a bad header (a 10 kB Idempotency-Key, say) gets the API's JSON 4xx.
