@@ -3,7 +3,9 @@
 The database has the last word on overlaps (an exclusion constraint on PostgreSQL, triggers
 under IMMEDIATE transactions on SQLite); a refused write becomes `SlotUnavailable`, never an
 error page. Side effects are not made here: `booking_changing` goes out inside the transaction
-(notify writes its outbox there), the other signals after the commit (booking/signals.py).
+(notify enqueues there the one task a worker fans the change out from), the other signals after
+the commit (booking/signals.py). So the owner's lock (on SQLite, the database's write lock) is
+held for the re-check and the writes only.
 """
 
 import hashlib

@@ -96,11 +96,13 @@ def request_sync(connection_id: int) -> None:
 
 
 def sync_owner(owner_id: int) -> None:
-    """Sync each of the owner's checked connections soon (after a booking, say)."""
+    """Sync each of the owner's checked connections soon (after a booking, say). Enqueued at
+    once, in the caller's transaction if any: the task backend writes rows, which commit or
+    roll back with it."""
     for connection_id in (
         Connection.objects.checked().filter(owner_id=owner_id).values_list("pk", flat=True)
     ):
-        request_sync(connection_id)
+        sync_connection.enqueue(connection_id)
 
 
 def ensure_scheduled() -> int:

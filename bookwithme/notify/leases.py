@@ -10,8 +10,9 @@ task may be lost, repeated or late without harm:
   most an hour apart, its task enqueued in the same transaction, until RETRY_FOR has passed
   since the work was asked for; then the row is failed, with the last error on it.
 - resume: a sweep, at a worker's start and then every minute, enqueues the task of each row a
-  worker should take up: one due whose task was lost (written after a commit by a process that
-  died first, or claimed by a worker that was killed) and one whose lease ran out.
+  worker should take up: one due whose task was lost (claimed by a worker that was killed, or
+  its task row deleted; rows and their tasks are written in one transaction) and one whose
+  lease ran out.
 
 This is at least once: a worker killed after the SMTP server or the calendar took the work, but
 before the row said so, does it again once the lease has run out. The outbox keeps each

@@ -1,7 +1,8 @@
 """What a booking sets off, each with its state, so that nothing is lost.
 
-The outbox: a message row is made once per (booking, kind, recipient, sequence), in the
-booking's own transaction, so a repeated signal or task never mails twice and a committed
+The outbox: a message row is made once per (booking, kind, recipient, sequence), by the
+change's fan-out (`tasks.fan_out`, a task row written in the booking's own transaction, run
+again by the sweep should it go missing), so a repeated task never mails twice and a committed
 change never lacks its messages; `tasks.deliver` sends it, retrying with backoff while SMTP is
 down. The booking's copies in connected calendars: one row per (booking, calendar), which
 `writeback.write_copy` keeps in step with the booking, retrying while the server is down. Both

@@ -1,5 +1,21 @@
-"""Sending the outbox, as tasks on the `mail` queue. A request never talks to SMTP; a worker
-does, here.
+"""What a booking's change sets off, and sending the outbox: tasks on the `mail` queue. A
+request never talks to SMTP or to a calendar; a worker does, here.
+
+`fan_out` is the one task a change enqueues, inside its own transaction (notify/receivers.py),
+so the request holds the owner's lock only for the booking and that one row. In one transaction
+of its own, under the booking's row lock, it makes the change's messages to both sides (once per
+booking, kind, recipient and sequence), voids the reminders of older versions, and, when the
+change is still the booking's latest, schedules the reminder, asks for the booking's copies in
+connected calendars (`writeback.want`) and a sync of the owner's calendars; every task those
+need is enqueued in that same transaction. So it runs whole or not at all, and a change's
+messages are its receipt: a second run finds them and ends.
+
+Nothing is lost: the fan-out's task row commits with the change. Should it never finish (its
+worker died and left it running, it failed, or the row is gone), the worker's sweep (`resume`)
+finds each booking changed within RETRY_FOR whose latest version has no messages and enqueues
+that change's fan-out again, with the arguments the change gave (read back from its task row,
+the only place a reschedule's previous time is kept), else those the booking tells. An older
+change whose fan-out was lost is not looked for: the booking has changed since.
 
 `deliver` claims a due message with a lease (notify/leases.py: a conditional UPDATE, so two
 runs never both send it), sends it with no transaction open, with the Message-ID kept on its
@@ -12,13 +28,19 @@ runs out; then a worker's sweep (`resume`) has it sent again, with the same Mess
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from bookwithme.booking import addresses
-from bookwithme.notify import leases
+from bookwithme.booking import addresses, signals
+from bookwithme.booking.models import Booking
+from bookwithme.calendars.tasks import sync_owner
+from bookwithme.notify import leases, writeback
 from bookwithme.notify.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -60,11 +82,142 @@ def schedule(message: OutboxMessage, when=None) -> None:
 
 
 def resume(*, only_overdue: bool = False) -> int:
-    """Enqueue the delivery of every message a worker should take up (notify/leases.py)."""
+    """Enqueue what a worker should take up: the fan-out of each change without its messages,
+    the delivery of each message due or whose lease ran out (notify/leases.py). How many.
+
+    `only_overdue` (the periodic sweep) leaves out what most likely still waits in its queue:
+    changes made and messages due less than a lease ago (a duplicate would end at once)."""
+    changes = _resume_fan_outs(only_overdue=only_overdue)
+    if changes:
+        logger.info("fanned out %s booking changes again", changes)
     count = OUTBOX.resume(only_overdue=only_overdue)
     if count:
         logger.info("queued %s outbox messages again", count)
+    return changes + count
+
+
+# --- the fan-out of a change ----------------------------------------------------------------
+
+KINDS = {
+    signals.CONFIRMED: Kind.CONFIRMED,
+    signals.RESCHEDULED: Kind.RESCHEDULED,
+    signals.CANCELLED: Kind.CANCELLED,
+}
+
+
+def enqueue_fan_out(
+    booking_id: int, change: str, sequence: int, previous_start: datetime | None = None
+) -> None:
+    """Have a worker fan out the booking's change (`sequence`, its new version). Called in the
+    change's transaction: the task backend writes a row, which commits or rolls back with it."""
+    fan_out.enqueue(
+        booking_id=booking_id,
+        change=change,
+        sequence=sequence,
+        previous_start=previous_start.isoformat() if previous_start else None,
+    )
+
+
+@task(queue_name="mail")
+def fan_out(booking_id: int, change: str, sequence: int, previous_start: str | None = None) -> None:
+    """Everything the change sets off, in one transaction; nothing when already done."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("owner", "meeting_type")
+            .filter(pk=booking_id)
+            .first()
+        )
+        if booking is None:
+            return  # deleted since
+        if OutboxMessage.objects.filter(booking=booking, sequence=sequence).exists():
+            return  # its messages are there: an earlier run did it all
+        _void_reminders(booking, older_than=sequence)
+        moved_from = datetime.fromisoformat(previous_start) if previous_start else None
+        for recipient in (Recipient.ATTENDEE, Recipient.ORGANIZER):
+            _queue(booking, KINDS[change], recipient, sequence, previous_start=moved_from)
+        if booking.sequence != sequence:
+            return  # changed again since: that change's own fan-out does the rest
+        if booking.is_active:
+            _remind(booking)
+        writeback.want(booking)
+        sync_owner(booking.owner_id)
+
+
+def _queue(booking, kind, recipient, sequence, *, when=None, **fields) -> None:
+    """One message about version `sequence` of the booking, its delivery enqueued with it."""
+    to = booking.attendee_email if recipient == Recipient.ATTENDEE else booking.owner.email
+    message = OutboxMessage.objects.create(
+        booking=booking,
+        kind=kind,
+        recipient=recipient,
+        sequence=sequence,
+        to_email=to,
+        due_at=when,
+        next_attempt_at=when or timezone.now(),
+        **fields,
+    )
+    schedule(message, when)
+
+
+def _void_reminders(booking, *, older_than: int) -> None:
+    OutboxMessage.objects.filter(
+        booking=booking, kind=Kind.REMINDER, state=State.PENDING, sequence__lt=older_than
+    ).update(state=State.VOID, next_attempt_at=None)
+
+
+def _remind(booking) -> None:
+    minutes = booking.meeting_type.reminder_minutes_before
+    if not minutes:
+        return
+    due = booking.start - timedelta(minutes=minutes)
+    if due <= timezone.now():
+        return
+    _queue(
+        booking,
+        Kind.REMINDER,
+        Recipient.ATTENDEE,
+        booking.sequence,
+        when=due,
+        for_start=booking.start,
+    )
+
+
+def _resume_fan_outs(*, only_overdue: bool) -> int:
+    """Enqueue the fan-out of each booking changed within RETRY_FOR whose version has no
+    messages yet; how many."""
+    now = timezone.now()
+    changed = Booking.objects.filter(updated_at__gt=now - leases.RETRY_FOR)
+    if only_overdue:
+        changed = changed.filter(updated_at__lte=now - LEASE)
+    told = OutboxMessage.objects.filter(booking=OuterRef("pk"), sequence=OuterRef("sequence"))
+    lost = changed.filter(~Exists(told)).values_list("pk", "sequence", "status")
+    count = 0
+    for booking_id, sequence, status in lost.iterator():
+        fan_out.enqueue(**_asked(booking_id, sequence, status))
+        count += 1
     return count
+
+
+def _asked(booking_id: int, sequence: int, status: str) -> dict[str, Any]:
+    """The arguments the change gave its fan-out, read from its task row while there is one;
+    else what the booking tells (a reschedule's messages then lack the time it moved from)."""
+    enqueued = (
+        DBTaskResult.objects.filter(
+            task_path=fan_out.module_path,
+            args_kwargs__kwargs__booking_id=booking_id,
+            args_kwargs__kwargs__sequence=sequence,
+        )
+        .values_list("args_kwargs", flat=True)
+        .first()
+    )
+    if enqueued:
+        return enqueued["kwargs"]
+    if status == Booking.Status.CANCELLED:
+        change = signals.CANCELLED
+    else:
+        change = signals.RESCHEDULED if sequence else signals.CONFIRMED
+    return {"booking_id": booking_id, "change": change, "sequence": sequence}
 
 
 @task(queue_name="mail")

@@ -1,10 +1,10 @@
 """Bookings written into the organizer's CalDAV calendar (a connection's `write_to`), as tasks.
 
-After a booking is made, moved or cancelled, `want` marks its copy in each such calendar as
-pending (one `CalendarCopy` row per booking and connection), in the booking's own transaction,
-and enqueues `write_copy` (on the `calendars` queue) after the commit. `write_copy` takes a
-lease on the row (notify/leases.py, shared with the outbox), then writes the booking as it is
-at that moment:
+After a booking is made, moved or cancelled, the change's fan-out (notify/tasks.py) calls
+`want`, which marks its copy in each such calendar as pending (one `CalendarCopy` row per
+booking and connection) and enqueues `write_copy` (on the `calendars` queue) in that same
+transaction. `write_copy` takes a lease on the row (notify/leases.py, shared with the outbox),
+then writes the booking as it is at that moment:
 a PUT of the whole event (`ics.calendar_object`: the invitation's UID and SEQUENCE, without a
 METHOD) at the copy's address, or a DELETE once the booking is cancelled (a 404 counts as
 done). Whatever order retries and changes come in, the calendar ends with the latest version.
@@ -56,11 +56,12 @@ def _targets(booking) -> list[int]:
 
 
 def want(booking) -> None:
-    """Write the booking as it is now into its owner's calendars, soon (after the commit).
+    """Write the booking as it is now into its owner's calendars, soon.
 
     Its existing copies become pending again; a confirmed booking also gets a copy in each
     calendar that bookings now go into (a cancelled one needs none where none was written).
-    Called inside the booking's transaction: the copies are pending exactly when it commits.
+    The writes' tasks are enqueued in the same transaction (a row each in the task table), so
+    the copies are pending exactly when their tasks exist.
     """
     now = timezone.now()
     targets = _targets(booking) if booking.is_active else []
@@ -97,12 +98,8 @@ def want(booking) -> None:
                 "pk", flat=True
             )
         )
-        transaction.on_commit(lambda: _enqueue(pending))
-
-
-def _enqueue(copy_ids: list[int]) -> None:
-    for pk in copy_ids:
-        COPIES.enqueue(pk)
+        for pk in pending:
+            COPIES.enqueue(pk)
 
 
 def resume(*, only_overdue: bool = False) -> int:

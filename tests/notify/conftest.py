@@ -4,6 +4,9 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
+from django_tasks_db.models import DBTaskResult
+
+FAN_OUT = "bookwithme.notify.tasks.fan_out"
 
 
 class Inbox:
@@ -63,6 +66,22 @@ def smtp(settings):
     }
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fan_out():
+    """Run the booking changes' waiting fan-outs as a worker would, and nothing else: the
+    deliveries, writes and syncs they enqueue stay waiting. How many ran."""
+
+    def run() -> int:
+        waiting = list(DBTaskResult.objects.filter(task_path=FAN_OUT, status="READY"))
+        for result in waiting:
+            result.claim("test")
+            result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+            result.set_successful(None)
+        return len(waiting)
+
+    return run
 
 
 # Real CalDAV servers for the write-back of bookings (tests/calendar_servers.py).

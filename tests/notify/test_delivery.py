@@ -166,24 +166,31 @@ def test_reminder_is_sent_at_its_time(
     assert OutboxMessage.objects.get(kind="reminder").state == "sent"
 
 
+@pytest.mark.parametrize("worker_between", [True, False], ids=["fanned-out", "not-yet"])
 def test_no_reminder_after_a_cancel(
-    client, smtp, run_worker, django_capture_on_commit_callbacks, frozen
+    client, smtp, run_worker, django_capture_on_commit_callbacks, frozen, worker_between
 ):
     booked = book(client, django_capture_on_commit_callbacks)
+    if worker_between:
+        run_worker()  # the reminder is planned...
     with django_capture_on_commit_callbacks(execute=True):
         post(client, f"/manage/{booked['manage_token']}/cancel", {})
     run_worker()
     count = len(smtp.inbox.envelopes)
+    assert count == 4  # confirmed and cancelled, to each side
     frozen.move_to(datetime.fromisoformat(START) - timedelta(minutes=30))
     run_worker()
     assert len(smtp.inbox.envelopes) == count
-    assert OutboxMessage.objects.get(kind="reminder").state == "void"
+    # ... and voided; a fan-out that comes after the cancel plans none.
+    reminders_ = OutboxMessage.objects.filter(kind="reminder")
+    assert [r.state for r in reminders_] == (["void"] if worker_between else [])
 
 
 def test_a_reschedule_moves_the_reminder(
     client, smtp, run_worker, django_capture_on_commit_callbacks, frozen
 ):
     booked = book(client, django_capture_on_commit_callbacks)
+    run_worker()
     with django_capture_on_commit_callbacks(execute=True):
         post(client, f"/manage/{booked['manage_token']}/reschedule", {"start": MOVED})
     run_worker()

@@ -10,7 +10,7 @@ from bookwithme.booking import services
 from bookwithme.notify.models import OutboxMessage
 
 
-def make_message(org, email, state="pending", attempts=0):
+def make_message(fan_out, org, email, state="pending", attempts=0):
     owner = make_person(org=org)
     mt = make_type(owner, min_notice_minutes=0, horizon_days=700)
     booking = services.book(
@@ -19,7 +19,7 @@ def make_message(org, email, state="pending", attempts=0):
         services.Attendee(name="A", email=email, time_zone="UTC"),
         now=datetime(2026, 11, 30, tzinfo=UTC),
     ).booking
-    # The booking wrote its messages in its own transaction; this one has gone so far.
+    fan_out()  # the worker made the booking's messages; this one has gone so far
     message = OutboxMessage.objects.get(booking=booking, kind="confirmed", recipient="attendee")
     message.state, message.attempts = state, attempts
     message.last_error = "SMTPServerDisconnected: gone" if attempts else ""
@@ -28,10 +28,10 @@ def make_message(org, email, state="pending", attempts=0):
 
 
 @pytest.fixture
-def two_orgs(db):
+def two_orgs(db, fan_out):
     acme, globex = make_org("Acme"), make_org("Globex")
-    make_message(acme, "ann@acme.example", state="failed", attempts=7)
-    make_message(globex, "gus@globex.example", state="sent", attempts=1)
+    make_message(fan_out, acme, "ann@acme.example", state="failed", attempts=7)
+    make_message(fan_out, globex, "gus@globex.example", state="sent", attempts=1)
     return acme, globex
 
 

@@ -1,7 +1,7 @@
-"""The outbox loses nothing: its rows are written in the booking's own transaction, a message
-whose worker died while sending is sent again once its lease has run out, with the same
+"""The outbox loses nothing: a booking's fan-out task is written in its own transaction, a
+message whose worker died while sending is sent again once its lease has run out, with the same
 Message-ID, and a worker's sweep takes up work whose task was lost. The calendar write-back
-runs on the same leases (notify/leases.py)."""
+runs on the same leases (notify/leases.py); lost fan-outs are in tests/notify/test_fan_out.py."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.usefixtures("frozen")
 
 START = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 DELIVER = "bookwithme.notify.tasks.deliver"
+FAN_OUT = "bookwithme.notify.tasks.fan_out"
 
 
 class WorkerKilled(BaseException):
@@ -50,41 +51,33 @@ def deliveries() -> int:
     return DBTaskResult.objects.filter(task_path=DELIVER, status="READY").count()
 
 
-def test_a_booking_rolled_back_leaves_no_outbox_row_and_no_task(
-    intro, django_capture_on_commit_callbacks
-):
-    with (
-        django_capture_on_commit_callbacks() as callbacks,
-        pytest.raises(Abandoned),
-        transaction.atomic(),
-    ):
+def test_a_booking_rolled_back_leaves_no_row_and_no_task(intro):
+    with pytest.raises(Abandoned), transaction.atomic():
         book(intro)
-        # The messages are part of the change...
-        assert OutboxMessage.objects.count() == 3
+        # The change's one task is part of it...
+        assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [FAN_OUT]
+        assert not OutboxMessage.objects.exists()
         raise Abandoned
-    # ... and go with it.
+    # ... and goes with it.
     assert not Booking.objects.exists()
-    assert not OutboxMessage.objects.exists()
-    assert callbacks == []
     assert not DBTaskResult.objects.exists()
 
 
-def test_a_committed_booking_has_its_messages_though_its_after_commit_hooks_never_ran(
+def test_a_committed_booking_has_its_task_though_its_after_commit_hooks_never_ran(
     intro, smtp, run_worker, django_capture_on_commit_callbacks
 ):
-    # The process dies right after the commit: its on_commit hooks (the enqueues) never run.
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    # The process dies right after the commit: its on_commit hooks never run.
+    with django_capture_on_commit_callbacks(execute=False):
         booking = book(intro)
-    assert callbacks
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [FAN_OUT]
+
+    run_worker()
     rows = OutboxMessage.objects.filter(booking=booking)
     assert sorted(rows.values_list("kind", "recipient")) == [
         ("confirmed", "attendee"),
         ("confirmed", "organizer"),
         ("reminder", "attendee"),
     ]
-    assert deliveries() == 0
-
-    run_worker()  # a worker's start takes them up
     assert len(smtp.inbox.to("zoe@example.org")) == 1
     assert len(smtp.inbox.to("alex@example.org")) == 1
     states = dict(OutboxMessage.objects.values_list("kind", "state").distinct())
@@ -120,11 +113,10 @@ def test_a_message_stuck_in_sending_past_its_lease_is_sent_again_with_the_same_m
         assert [m["Message-ID"] for m in received] == [message.message_id] * 2
 
 
-def test_the_periodic_sweep_takes_up_only_work_overdue_by_a_lease(
-    intro, django_capture_on_commit_callbacks, frozen
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        book(intro)  # its tasks lost
+def test_the_periodic_sweep_takes_up_only_work_overdue_by_a_lease(intro, fan_out, frozen):
+    book(intro)
+    fan_out()
+    DBTaskResult.objects.filter(task_path=DELIVER).delete()  # the deliveries' tasks lost
     # Just due: its task most likely still waits in the queue.
     assert tasks.resume(only_overdue=True) == 0
     frozen.shift(tasks.LEASE + timedelta(seconds=1))
@@ -138,7 +130,7 @@ def test_the_periodic_sweep_takes_up_only_work_overdue_by_a_lease(
 
 
 def test_a_calendar_write_whose_worker_died_is_taken_up_once_its_lease_has_run_out(
-    alex, intro, radicale, run_worker, django_capture_on_commit_callbacks, frozen
+    alex, intro, radicale, run_worker, fan_out, frozen
 ):
     calendar_url = radicale.new_calendar()
     connections.connect_caldav(
@@ -149,8 +141,8 @@ def test_a_calendar_write_whose_worker_died_is_taken_up_once_its_lease_has_run_o
         check=[],
         write_to=calendar_url,
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = book(intro)
+    booking = book(intro)
+    fan_out()
     copy = CalendarCopy.objects.get(booking=booking)
     # A worker took the write and was killed: its task went with it, its lease stays.
     assert writeback.COPIES.claim(copy.pk, NOW) is not None

@@ -1,6 +1,6 @@
-"""Queues and workers: mail on `mail`, syncs and write-back on `calendars`; `bookwithme worker
---queue NAME` runs its queues' tasks and leaves the others', and `serve` restarts a dead worker
-sooner or later."""
+"""Queues and workers: a booking's fan-out and mail on `mail`, syncs and write-back on
+`calendars`; `bookwithme worker --queue NAME` runs its queues' tasks and leaves the others', and
+`serve` restarts a dead worker sooner or later."""
 
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -47,7 +47,11 @@ def queues_waiting() -> set[str]:
     return set(DBTaskResult.objects.filter(status="READY").values_list("queue_name", flat=True))
 
 
-def test_tasks_go_to_the_mail_and_calendars_queues(booked):
+def test_a_booking_leaves_one_task_on_mail_whose_fan_out_queues_for_both(booked, fan_out):
+    assert list(DBTaskResult.objects.values_list("queue_name", "task_path")) == [
+        ("mail", "bookwithme.notify.tasks.fan_out")
+    ]
+    fan_out()
     assert queues_waiting() == {"mail", "calendars"}
 
 

@@ -390,11 +390,12 @@ def test_a_change_during_a_write_is_written_right_after(
 
 
 def test_a_cancel_of_a_booking_never_written_has_nothing_to_delete(
-    alex, intro, calendar, run_worker, django_capture_on_commit_callbacks
+    alex, intro, calendar, run_worker, fan_out, django_capture_on_commit_callbacks
 ):
     connect(alex, calendar.server, calendar.url)
     booking = book(django_capture_on_commit_callbacks, intro)
-    Connection.objects.update(write_to="")  # switched off before the write ran
+    fan_out()  # its copy wanted...
+    Connection.objects.update(write_to="")  # ... and the calendar switched off before the write
     cancel(django_capture_on_commit_callbacks, booking)
     run_worker()
     copy = copy_of(booking)
@@ -494,6 +495,7 @@ def test_a_calendar_chosen_for_bookings_gets_the_upcoming_ones_at_once(
     capture = django_capture_on_commit_callbacks
     past = book(capture, intro, start=START)
     upcoming = book(capture, intro, start=MOVED, name="Ann Lee")
+    run_worker()  # their fan-outs: no calendar to write into yet
     frozen.move_to(START + timedelta(hours=1))  # the first meeting is over
     connection = connections.connect_caldav(
         alex,

@@ -2,8 +2,9 @@
 the web server, one worker per group of queues.
 
 Before it takes its first task, and then every minute, a worker takes up again the work of its
-queues whose task was lost: outbox messages and calendar writes that are due or whose lease
-ran out (notify/leases.py), and each connected calendar's sync chain (at the start only).
+queues whose task was lost: a booking change's fan-out, outbox messages and calendar writes
+that are due or whose lease ran out (notify/leases.py, notify/tasks.py), and each connected
+calendar's sync chain (at the start only).
 """
 
 import logging
