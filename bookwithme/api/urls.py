@@ -20,6 +20,12 @@ def _refer_to_time_zones(node: Any) -> Any:
     return node
 
 
+SERVER_REFUSALS = {
+    "414": {"description": "The request line is over 4,094 bytes (answered by the web server)."},
+    "431": {"description": "A header line is over 32 KiB (answered by the web server)."},
+}
+
+
 class API(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         # The time zone names every `TimeZone` field refers to, listed once.
@@ -27,6 +33,11 @@ class API(NinjaAPI):
         for key in ("paths", "components"):
             schema[key] = _refer_to_time_zones(schema.get(key, {}))
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        # Answered by the web server in front (`bookwithme serve`'s gunicorn), before the API
+        # sees the request, as a small HTML page: any route may get them (docs/api.md).
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).update(SERVER_REFUSALS)
         schemas["TimeZone"] = {
             "type": "string",
             "title": "TimeZone",
