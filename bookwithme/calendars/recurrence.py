@@ -214,7 +214,8 @@ def prepare(
     # The last occurrence lasts as long on the wall clock as the first (see `occurrences`).
     length = _wall(end, tz) - _wall(start, tz)
     last_end = (_wall(last, tz) + length).replace(tzinfo=tz).astimezone(UTC)
-    return Series(_text(recur), max(last_end, last + (end - start)))
+    # Never before the event's own end: DTSTART is an occurrence whatever UNTIL says.
+    return Series(_text(recur), max(last_end, last + (end - start), end.astimezone(UTC)))
 
 
 def _anchored(rule: rrule, after: datetime, tz: ZoneInfo) -> rrule:

@@ -335,3 +335,23 @@ def test_kept_expansions_are_bounded_the_oldest_going_first():
     assert len(busy._kept) == busy._KEPT_EXPANSIONS
     assert (owner.pk, 0, *span) not in busy._kept
     assert (owner.pk, busy._KEPT_EXPANSIONS, *span) in busy._kept
+
+
+def test_a_series_whose_until_is_before_its_start_still_blocks_its_first_occurrence(db):
+    """DTSTART is an occurrence whatever UNTIL says (RFC 5545): a series that ended, by its
+    rule, before its start is busy at its start, and its stored end is never before it."""
+    from bookwithme.calendars.events import add_event
+
+    owner = make_person(time_zone="Europe/Paris")
+    start = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    event = add_event(
+        owner,
+        title="moved",
+        start=start,
+        end=start + timedelta(hours=1),
+        rrule="FREQ=WEEKLY;UNTIL=20261101T000000Z",
+    )
+    assert event.repeats_until >= event.end
+    day = (start - timedelta(hours=8), start + timedelta(hours=16))
+    hour = (start.timestamp(), (start + timedelta(hours=1)).timestamp())
+    assert busy_spans(owner.pk, *day) == [hour]
