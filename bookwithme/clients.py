@@ -29,17 +29,20 @@ def _networks(listed: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(n) for n in listed)
 
 
-def _parse(value: str) -> Address | None:
+def parse_address(value: str) -> Address | None:
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
 
 
+def listed_in(address: Address | None, listed: list[str]) -> bool:
+    """Whether `address` is in one of the `listed` networks (a setting's addresses)."""
+    return address is not None and any(address in n for n in _networks(tuple(listed)))
+
+
 def is_trusted_proxy(address: str) -> bool:
-    parsed = _parse(address)
-    networks = _networks(tuple(settings.BOOKWITHME_TRUSTED_PROXIES))
-    return parsed is not None and any(parsed in network for network in networks)
+    return listed_in(parse_address(address), settings.BOOKWITHME_TRUSTED_PROXIES)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -53,7 +56,7 @@ def client_address(request: HttpRequest) -> str:
     if not is_trusted_proxy(address):
         return address
     for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-        parsed = _parse(hop)
+        parsed = parse_address(hop)
         if parsed is None:
             break  # not an address: the last trusted proxy is all that is known for sure
         address = str(parsed)

@@ -90,7 +90,7 @@ def json_type(model: type[models.Model], name: str, *, out: bool) -> Any:
     kind: Any
     if isinstance(field, models.BooleanField):
         kind = bool if out else StrictBool
-    elif isinstance(field, models.IntegerField | models.AutoField):
+    elif isinstance(field, models.IntegerField):  # AutoFields too
         kind = int
     elif isinstance(field, models.DateTimeField):
         kind = datetime

@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from math import inf
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -268,9 +269,8 @@ def _hours_of(meeting_type: MeetingType) -> slots.WeeklyHours:
     own = meeting_type.own_hours()
     if own is not None:
         return own
-    wh = WorkingHours.objects.filter(person_id=meeting_type.owner_id).first()
-    if wh is None:
-        return slots.WeeklyHours.from_json(WorkingHours().weekly, [])
+    # No row yet: the default hours.
+    wh = WorkingHours.objects.filter(person_id=meeting_type.owner_id).first() or WorkingHours()
     return wh.as_hours()
 
 
@@ -343,14 +343,18 @@ WHERE owner_id = %(owner)s AND status = %(confirmed)s
 """
 
 
+@lru_cache(maxsize=4)
+def _blocking_sql(vendor: str) -> str:
+    """`_BLOCKING_SQL` for this database (`vendor` keys the cache), written once per process."""
+    times = ("blocked_start", "blocked_end", "start")
+    return _BLOCKING_SQL.format(**{c: epoch_microseconds(c) for c in times})
+
+
 def _blocking(
     owner_id: int, lo: datetime, hi: datetime, ignoring: Booking | None
 ) -> list[tuple[int, int, int, int]]:
     """The bookings whose blocked time overlaps [lo, hi), but `ignoring`: their blocked start
     and end, type and start."""
-    sql = _BLOCKING_SQL.format(
-        **{c: epoch_microseconds(c) for c in ("blocked_start", "blocked_end", "start")}
-    )
     adapt = connection.ops.adapt_datetimefield_value
     params: dict[str, Any] = {
         "owner": owner_id,
@@ -360,7 +364,7 @@ def _blocking(
         "ignoring": ignoring.pk if ignoring is not None else 0,
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_blocking_sql(connection.vendor), params)
         return cursor.fetchall()
 
 
@@ -491,8 +495,9 @@ class _Head(NamedTuple):
                 meeting_type.hours = json.loads(own_hours)
                 return meeting_type.own_hours()  # type: ignore[return-value]
             if weekly is None:  # no row yet: the default hours
-                return slots.WeeklyHours.from_json(WorkingHours().weekly, [])
-            return slots.WeeklyHours.from_json(json.loads(weekly), _json_list(overrides))
+                return WorkingHours().as_hours()
+            row = WorkingHours(weekly=json.loads(weekly), overrides=_json_list(overrides))
+            return row.as_hours()
 
         plan = _Plan(meeting_type, ZoneInfo(self.owner_tz), self.owner_version, hours)
         return plan, _instant(covered_until)

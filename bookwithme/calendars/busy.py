@@ -120,10 +120,11 @@ _kept_lock = threading.Lock()
 type Spans = list[tuple[float, float]]
 
 
-def _read(owner_id: int, start: datetime, end: datetime) -> list:
-    """The owner's rows of both tables (UNION ALL) that can be busy in [start, end)."""
-    single, series = _AS_MICROSECONDS[connection.vendor], _AS_SECONDS[connection.vendor]
-    sql = " UNION ALL ".join(
+@lru_cache(maxsize=4)
+def _busy_sql(vendor: str) -> str:
+    """The read of both tables (UNION ALL) for this database, written once per process."""
+    single, series = _AS_MICROSECONDS[vendor], _AS_SECONDS[vendor]
+    return " UNION ALL ".join(
         _BUSY.format(
             start=single.format("start"),
             end=single.format("end"),
@@ -134,9 +135,15 @@ def _read(owner_id: int, start: datetime, end: datetime) -> list:
         )
         for t, b in _TABLES
     )
+
+
+def _read(owner_id: int, start: datetime, end: datetime) -> list:
+    """The owner's rows of both tables that can be busy in [start, end)."""
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"owner": owner_id, "lo": adapt(start), "hi": adapt(end)})
+        cursor.execute(
+            _busy_sql(connection.vendor), {"owner": owner_id, "lo": adapt(start), "hi": adapt(end)}
+        )
         return cursor.fetchall()
 
 

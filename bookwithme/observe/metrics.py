@@ -20,7 +20,6 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -257,19 +256,11 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4
 
 
-@lru_cache(maxsize=8)
-def _networks(
-    listed: tuple[str, ...],
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(n) for n in listed)
-
-
 def may_scrape(address: str) -> bool:
     """Whether a client at `address` may read `/metrics` (BOOKWITHME_METRICS_ALLOW)."""
-    try:
-        parsed: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
-    except ValueError:
-        return False
+    from bookwithme.clients import listed_in, parse_address
+
+    parsed = parse_address(address)
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
         parsed = parsed.ipv4_mapped  # an IPv4 client of a server listening on [::]
-    return any(parsed in network for network in _networks(tuple(settings.BOOKWITHME_METRICS_ALLOW)))
+    return listed_in(parsed, settings.BOOKWITHME_METRICS_ALLOW)
