@@ -108,7 +108,10 @@ class Bench:
     def finish(self) -> int:
         """Print the table of this bench's targets; 1 if it broke, else 0."""
         print(f"\n{self.name}: summary")
-        table(self.rows)
+        if self.rows:
+            table(self.rows)
+        else:
+            print("  no targets: figures only")
         path = os.environ.get(SUMMARY_ENV)
         if path:
             with open(path, "a") as out:
@@ -139,6 +142,136 @@ def table(rows: list[Row], with_bench: bool = False) -> None:
     print("  " + "-+-".join("-" * w for w in widths))
     for cell in cells:
         print(line(cell))
+
+
+# --- profiles of a missed target -----------------------------------------------------------
+
+# Where a function's file lies, as the package it belongs to; the first match wins.
+_AREAS = [
+    ("/bookwithme/", "bookwithme"),
+    ("/ninja/", "django-ninja"),
+    ("/pydantic", "pydantic"),
+    ("/django/db/", "django.db (ORM)"),
+    ("/django/", "django (other)"),
+    ("/psycopg", "psycopg"),
+    ("/dateutil/", "dateutil"),
+    ("/gunicorn/", "gunicorn"),
+    ("/prometheus_client/", "prometheus_client"),
+]
+
+
+def _area(filename: str, function: str) -> str:
+    if filename == "~":  # C code called from Python: "<method 'fetchall' of 'sqlite3.Cursor'
+        # objects>", "<built-in method builtins.sorted>", "<built-in method fromtimestamp>".
+        if " of '" in function:
+            owner = function.split(" of '")[1].split("'")[0]
+            return f"C: {owner.split('.')[0] if '.' in owner else 'builtins'}"
+        name = function.strip("<>").removeprefix("built-in method ")
+        return f"C: {name.split('.')[0] if '.' in name else 'builtins'}"
+    for needle, area in _AREAS:
+        if needle in filename:
+            return area
+    return "python (stdlib and others)"
+
+
+def profile(
+    call: Callable[[], object],
+    times: int,
+    top: int = 8,
+    before: Callable[[], object] | None = None,
+) -> str:
+    """A profile of `call()` run `times` times (cProfile; `before()`, unprofiled, ahead of
+    each): the time per call, its share by package (own time), and the `top` functions by own
+    time, as text to print under a missed target, so that the miss says where the time goes."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    for _ in range(times):
+        if before is not None:
+            before()
+        profiler.enable()
+        call()
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    entries = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, tt, ct, callers)}
+    total = sum(tt for _cc, _nc, tt, _ct, _callers in entries.values()) or 1e-9
+    areas: dict[str, float] = {}
+    for (filename, _line, function), (_cc, _nc, tt, _ct, _callers) in entries.items():
+        key = _area(filename, function)
+        areas[key] = areas.get(key, 0.0) + tt
+    lines = [f"    profile: {total / times * 1e6:,.0f} µs a call under cProfile, {times} calls"]
+    shares = sorted(areas.items(), key=lambda kv: -kv[1])
+    lines.append(
+        "    own time by package: "
+        + ", ".join(f"{area} {tt / total:.0%}" for area, tt in shares if tt / total >= 0.02)
+    )
+    lines.append("    functions by own time:")
+    ranked = sorted(entries.items(), key=lambda kv: -kv[1][2])[:top]
+    for (filename, line, function), (_cc, nc, tt, ct, _callers) in ranked:
+        where = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        lines.append(
+            f"      {tt / total:5.1%} own {ct / total:6.1%} cum {nc // times:>5} calls  "
+            f"{function} ({where}:{line})"
+        )
+    return "\n".join(lines)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes `pids` and their reaped children used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def pids_of(names: tuple[str, ...]) -> list[int]:
+    """The running processes whose command name is one of `names`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm in names:
+                found.append(int(entry.name))
+    return found
+
+
+def session_pids(session: int) -> list[int]:
+    """The processes of a session: a `serve` started by liveserver.start_serve and its tree."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session:
+                found.append(int(entry.name))
+    return found
+
+
+def busy_cpus(seconds_of: Callable[[], object]) -> tuple[object, float]:
+    """Run `seconds_of()` and return its result and how many of the machine's CPUs were busy
+    meanwhile on average (from /proc/stat: all work, ours and any other)."""
+    import time
+
+    def sample() -> tuple[float, float]:
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields) - idle, time.monotonic()
+
+    (busy_a, t_a) = sample()
+    result = seconds_of()
+    (busy_b, t_b) = sample()
+    return result, (busy_b - busy_a) / os.sysconf("SC_CLK_TCK") / (t_b - t_a)
 
 
 # --- engines -------------------------------------------------------------------------------
