@@ -15,11 +15,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
+
+from bookwithme.observe.ready import unapplied_migrations
 
 logger = logging.getLogger(__name__)
 
 SWEEP_EVERY = 60  # seconds
+MIGRATION_POLL_SECONDS = 2.0
 
 
 def known_queues() -> list[str]:
@@ -76,12 +79,35 @@ class Command(BaseCommand):
             "--interval", type=float, default=1.0, help="Seconds between polls when idle."
         )
 
+    def wait_for_migrations(self, batch: bool) -> None:
+        """A worker started beside a deploy's `migrate` (or before it) waits for it: the tasks
+        of the new code need its tables. With --batch, it refuses at once instead."""
+        said = False
+        while True:
+            try:
+                left = unapplied_migrations()
+            except DatabaseError as e:
+                left, why = -1, f"the database does not answer ({type(e).__name__})"
+            else:
+                why = f"{left} migrations are not applied yet (`bookwithme migrate`)"
+            if left == 0:
+                if said:
+                    self.stdout.write("migrations applied; starting")
+                return
+            if batch:
+                raise CommandError(f"cannot run tasks: {why}")
+            if not said:
+                self.stdout.write(f"waiting: {why}")
+                said = True
+            time.sleep(MIGRATION_POLL_SECONDS)
+
     def handle(self, *, queues: list[str] | None, batch: bool, interval: float, **options):
         known = known_queues()
         chosen = set(queues or known)
         unknown = sorted(chosen - set(known))
         if unknown:
             raise CommandError(f"no such queue: {', '.join(unknown)} (queues: {', '.join(known)})")
+        self.wait_for_migrations(batch)
         if "calendars" in chosen:
             from bookwithme.calendars.tasks import ensure_scheduled
 
