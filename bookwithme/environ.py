@@ -154,6 +154,9 @@ def secret_key(data_dir: Path) -> str:
     raise ConfigError(f"{path} is empty; remove it or set SECRET_KEY")
 
 
+REDIS_TIMEOUT = 1.0  # seconds
+
+
 def cache(url: str) -> dict[str, Any]:
     """One of Django's CACHES from CACHE_URL.
 
@@ -172,7 +175,13 @@ def cache(url: str) -> dict[str, Any]:
     if parts.scheme in {"redis", "rediss"}:
         if not parts.hostname:
             raise ConfigError("CACHE_URL has no host")
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A Redis that does not answer costs a request a second at most, not a hang:
+            # rate limits then let it through (bookwithme/throttle.py).
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
     raise ConfigError(
         f"CACHE_URL must start with db://, redis://, rediss:// or locmem://, not {url!r}"
     )

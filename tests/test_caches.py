@@ -88,3 +88,54 @@ def test_redis_counts_each_attempt_once_across_processes(tmp_path):
     env = server_env(tmp_path, cache_url=url)
     assert sorted(count_in_processes(env, 4)) == list(range(1, 161))
     redis.Redis.from_url(url).flushdb()
+
+
+def test_redis_gets_time_limits_so_a_dead_one_never_hangs_a_request():
+    options = cache("redis://cache.example:6379/0")["OPTIONS"]
+    assert options == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
+
+def test_a_cache_that_does_not_answer_never_stops_a_booking_or_a_sign_in(
+    db, client, settings, frozen, caplog
+):
+    """Redis down: the limits count nothing, the booking and the sign-in go through, the log
+    says why (once)."""
+    from datetime import timedelta
+
+    from makers import NOW, make_person, make_type
+
+    settings.CACHES = {**settings.CACHES, "default": cache(f"redis://127.0.0.1:{closed_port()}/0")}
+    settings.BOOKWITHME_BOOKING_RATE_LIMIT = 1
+    alex = make_person(page_slug="alex")
+    alex.set_password("a long and private passphrase")
+    alex.save()
+    make_type(alex, title="Intro", slug="intro", duration_minutes=30, online_meeting=True)
+    for hours in (1, 2):  # two: a limit of 1 would refuse the second, were it counted
+        start = NOW + timedelta(days=1, hours=hours)
+        answer = client.post(
+            "/api/v1/pages/alex/intro/bookings",
+            {
+                "start": start.isoformat(),
+                "name": "Eve",
+                "email": "eve@example.org",
+                "time_zone": "Europe/Paris",
+            },
+            content_type="application/json",
+        )
+        assert answer.status_code == 201, answer.content
+    signed_in = client.post(
+        "/app/login", {"username": alex.email, "password": "a long and private passphrase"}
+    )
+    assert signed_in.status_code == 302, signed_in.content
+    said = [r for r in caplog.records if "does not answer" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0].levelname == "ERROR"
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then closed)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
