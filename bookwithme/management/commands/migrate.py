@@ -41,6 +41,8 @@ def one_at_a_time(connection: BaseDatabaseWrapper) -> Iterator[None]:
 
 
 class Command(DjangoMigrate):
+    help = "Apply the database migrations, one at a time per database (serve does it too)."
+
     def handle(self, *args, **options):
         with one_at_a_time(connections[options["database"]]):
             return super().handle(*args, **options)
