@@ -27,10 +27,13 @@ $(STAMP): pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# `make run PORT=8080` serves elsewhere, and the links in pages and emails say so too.
+PORT ?= 8000
+run: export BOOKWITHME_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(BIN)/bookwithme migrate --no-input
 	$(BIN)/bookwithme demo
-	$(BIN)/bookwithme serve
+	$(BIN)/bookwithme serve --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +48,16 @@ browser:
 		|| { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; } \
 		|| echo "make: WARNING: chromium could not be installed; the browser tests will be skipped" >&2; }
 
-test: lint browser
+# axe-core for the browser tests' accessibility checks (tests/axe.py): from the npm registry,
+# pinned with its hash in package-lock.json; nothing of it is served by the site.
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm not found; install Node.js (apt-get install -y npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+test: lint browser $(AXE)
 	$(BIN)/pytest -n 2
 
 # Every bench (bench/all.py), each figure beside its target, then one table of all targets; a

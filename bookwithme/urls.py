@@ -5,6 +5,7 @@ from bookwithme.api.urls import api
 from bookwithme.web import feeds as web_feeds
 from bookwithme.web import views as web_views
 from bookwithme.web.app import auth as app_auth
+from bookwithme.web.app import invite
 from bookwithme.web.app.forms import AdminSignInForm
 
 # The admin signs in with the app's sign-in throttle: one count for both doors.
@@ -18,6 +19,9 @@ urlpatterns = [
     path("admin/login/", app_auth.admin_sign_in),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Where an invited person sets their password (`bookwithme user create --invite`).
+    path("app/set-password/done", invite.set_password_done, name="set_password_done"),
+    path("app/set-password/<uidb64>/<token>", invite.set_password, name="set_password"),
     path("app/", include("bookwithme.web.app.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("freebusy/<slug:page_slug>.ics", web_feeds.freebusy, name="freebusy"),

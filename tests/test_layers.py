@@ -17,11 +17,13 @@ ALLOWED = {
     "environ": set(),
     "caches": set(),
     "backups": set(),
+    # Dates and times as a reader writes them (Babel's CLDR), for pages, app and emails.
+    "formats": set(),
     "directory": {"slots", "tokens"},
     "calendars": {"slots", "tokens", "outbound", "directory"},
     # booking counts unknown tokens per address in the cache (access.by_token).
     "booking": {"slots", "tokens", "throttle", "outbound", "directory", "calendars", "observe"},
-    "notify": {"slots", "tokens", "outbound", "directory", "calendars", "booking"},
+    "notify": {"slots", "tokens", "outbound", "formats", "directory", "calendars", "booking"},
 }
 
 

@@ -28,6 +28,7 @@ from bookwithme.api.schemas import (
     MeetingTypePatch,
     MeOut,
     MePatch,
+    RescheduleIn,
     WorkingHoursIO,
 )
 from bookwithme.booking import addresses, feeds, meeting_types, services
@@ -231,3 +232,12 @@ def cancel_booking(request: HttpRequest, booking_id: int, payload: CancelIn | No
     booking = get_object_or_404(Booking, pk=booking_id, owner=person)
     reason = payload.reason if payload else ""
     return services.cancel(booking, by=Booking.CancelledBy.ORGANIZER, reason=reason or "")
+
+
+@router.post("/bookings/{booking_id}/reschedule", response={200: BookingOut, **ERRORS})
+def reschedule_booking(request: HttpRequest, booking_id: int, payload: RescheduleIn):
+    """The organizer moves a booking to another start the type offers; the attendee is told
+    as when they move it themselves (409 `slot_unavailable`, `booking_cancelled`)."""
+    person = me(request)
+    booking = get_object_or_404(Booking, pk=booking_id, owner=person)
+    return services.reschedule(booking, payload.start)

@@ -11,13 +11,28 @@ from zoneinfo import ZoneInfo
 import pydantic
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, WithJsonSchema, model_validator
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from bookwithme.booking import addresses, meeting_types
 from bookwithme.booking.addresses import absolute, manage_url, type_url
-from bookwithme.booking.models import QUESTION_KINDS, Link, MeetingType
+from bookwithme.booking.models import (
+    MAX_OPTION,
+    MAX_OPTIONS,
+    QUESTION_KINDS,
+    Link,
+    MeetingType,
+)
 from bookwithme.calendars.models import Event
 from bookwithme.directory.policy import page_decision
 
@@ -66,6 +81,10 @@ class In(Schema):
                         "nul_character", "NUL characters are not allowed.", {"field": key}
                     )
         return data
+
+
+# An answer to a question: text, the options picked, or whether a box is ticked.
+Answer = StrictStr | list[StrictStr] | StrictBool
 
 
 class Error(Schema):
@@ -128,8 +147,13 @@ class MeOut(Schema):
     language: str
     enabled: bool
     disabled_reason: str | None
+    accent_color: str
+    photo_url: str | None
 
     resolve_page_url = staticmethod(addresses.page_url)  # not the field above
+    resolve_photo_url = staticmethod(
+        lambda person: absolute(reverse("web:photo", args=[person.photo])) if person.photo else None
+    )
     resolve_enabled = staticmethod(lambda person: page_decision(person).allowed)
     resolve_disabled_reason = staticmethod(lambda person: page_decision(person).reason)
 
@@ -143,6 +167,8 @@ class MePatch(In):
     page_slug: str | None = Field(None, min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
     page_published: StrictBool = None  # type: ignore[assignment]
     language: Language = None  # type: ignore[assignment]
+    # "" goes back to the site's own colour; its contrast is checked by `update_profile`.
+    accent_color: str = Field(None, pattern=r"^(#?[0-9a-fA-F]{6})?$")  # type: ignore[assignment]
 
 
 class WorkingHoursIO(In):
@@ -205,6 +231,10 @@ class Question(In):
     label: str = Field(max_length=300)
     kind: Literal[QUESTION_KINDS] = "text"  # type: ignore[valid-type]
     required: StrictBool = False
+    # The choice kinds' options, in the order shown; none for the other kinds.
+    options: list[Annotated[str, Field(max_length=MAX_OPTION)]] | None = Field(
+        None, max_length=MAX_OPTIONS
+    )
 
 
 SHAPES_IN: dict[str, Any] = {"location": Location, "hours": Hours, "questions": list[Question]}
@@ -221,6 +251,9 @@ class MeetingTypeChanges(In):
 
     def changes(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True)
+        for question in changes.get("questions") or []:
+            if question.get("options") is None:
+                question.pop("options", None)  # left out, or null: none
         if "location" in changes:
             del changes["location"]
             location = self.location or Location()  # type: ignore[attr-defined]
@@ -306,7 +339,7 @@ class BookingOut(Schema):
     status: str
     attendee: Attendee
     notes: str
-    answers: dict[str, str]
+    answers: dict[str, Answer]
     meeting_url: str
     cancel_reason: str
     cancelled_by: str
@@ -387,7 +420,9 @@ class BookingIn(In):
     time_zone: TimeZone
     notes: Text | None = Field(None, max_length=5000)
     language: Language | None = None
-    answers: dict[str, str] | None = None
+    # Text for the text kinds, the option picked for single choice and drop-down, the options
+    # picked for multiple choice, true or false for a box to tick.
+    answers: dict[str, Answer] | None = None
 
 
 class AttendeeSide(Schema):

@@ -11,9 +11,24 @@ from django.contrib import admin
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from bookwithme.booking.meeting_types import FIELDS
+from bookwithme.booking.meeting_types import FIELDS, create_first
 from bookwithme.booking.models import SLUG_HELP, Booking, Link, MeetingType
-from bookwithme.directory.admin import OrgScopedAdmin
+from bookwithme.directory.admin import OrgScopedAdmin, PersonAdmin
+from bookwithme.directory.models import Person
+
+
+class PersonWithFirstTypeAdmin(PersonAdmin):
+    """People as directory's admin has them; a person added here starts with a first meeting
+    type, as from the command line (directory cannot make one: it sits below booking)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            create_first(obj)
+
+
+admin.site.unregister(Person)
+admin.site.register(Person, PersonWithFirstTypeAdmin)
 
 
 @admin.register(MeetingType)
@@ -30,6 +45,10 @@ class MeetingTypeAdmin(OrgScopedAdmin):
         (None, {"fields": ("owner", *FIELDS)}),
         (_("Dates"), {"fields": ("created_at", "updated_at", "deleted_at")}),
     )
+
+    def get_changeform_initial_data(self, request):
+        # Online with a generated link, as at every door: attendees know how to join.
+        return {"online_meeting": True, **super().get_changeform_initial_data(request)}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "slug":  # blank: made from the title, as at every door

@@ -11,7 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from bookwithme.booking.models import SLUG_TAKEN, MeetingType
 
@@ -26,6 +27,8 @@ FIELDS = tuple(
 )
 # What a new type cannot do without: the others have defaults, a slug is made from the title.
 REQUIRED = ("title", "duration_minutes")
+# Every new person starts with one public type, so their page offers something at once.
+FIRST_TYPE_MINUTES, FIRST_TYPE_SLUG = 30, "30min"
 
 
 def save(meeting_type: MeetingType, changes: dict[str, Any]) -> MeetingType:
@@ -34,6 +37,11 @@ def save(meeting_type: MeetingType, changes: dict[str, Any]) -> MeetingType:
     Raises ValidationError keyed by field names, and then saves nothing.
     """
     errors: dict[str, list[str]] = {}
+    if meeting_type.pk is None and "online_meeting" not in changes:
+        # A new online type generates a meeting link unless told otherwise: its attendees
+        # then know how to join (`MeetingType.tells_how_to_join`).
+        kind = changes.get("location_kind", meeting_type.location_kind)
+        changes = {**changes, "online_meeting": kind == MeetingType.LocationKind.ONLINE}
     for name, value in changes.items():
         field = MeetingType._meta.get_field(name)
         # Only a Field refuses null (get_field also gives reverse relations: none in FIELDS).
@@ -60,3 +68,16 @@ def delete(meeting_type: MeetingType) -> None:
     """Retire the type: it leaves every page and list, its bookings stay as they are."""
     meeting_type.deleted_at = timezone.now()
     meeting_type.save(update_fields=["deleted_at", "updated_at"])
+
+
+def create_first(person) -> MeetingType | None:
+    """A new person's first type: a public 30-minute online meeting with a generated link, on
+    their working hours, titled in their language. None when they have a type already."""
+    if MeetingType.objects.filter(owner=person).exists():
+        return None
+    with translation.override(getattr(person, "language", None) or None):
+        title = _("%(minutes)d-minute meeting") % {"minutes": FIRST_TYPE_MINUTES}
+    return save(
+        MeetingType(owner=person),
+        {"title": title, "slug": FIRST_TYPE_SLUG, "duration_minutes": FIRST_TYPE_MINUTES},
+    )

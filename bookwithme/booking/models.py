@@ -12,14 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme import slots
-from bookwithme.directory.models import validate_one_line, validate_text
+from bookwithme.directory.models import CONTROL_CHARS, validate_one_line, validate_text
 from bookwithme.tokens import SecretUnreadable, decrypt
 
 DEFAULT_WEEKLY = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -29,10 +29,17 @@ QUESTION_KIND_LABELS = {
     "text": _("Short text"),
     "long_text": _("Long text"),
     "phone": _("Phone number"),
+    "single_choice": _("One choice (buttons)"),
+    "multiple_choice": _("Several choices (boxes)"),
+    "dropdown": _("One choice (drop-down list)"),
+    "checkbox": _("A box to tick (e.g. consent)"),
 }
 QUESTION_KINDS = tuple(QUESTION_KIND_LABELS)
+# The kinds answered by picking among the question's options.
+CHOICE_KINDS = ("single_choice", "multiple_choice", "dropdown")
 QUESTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_QUESTIONS = 20
+MAX_OPTIONS, MAX_OPTION = 30, 200
 
 
 def default_weekly() -> dict[str, list[list[str]]]:
@@ -99,9 +106,10 @@ def validate_questions(value: Any) -> None:
         raise ValidationError(_("At most %(n)d questions."), params={"n": MAX_QUESTIONS})
     seen = set()
     for i, q in enumerate(value, 1):
-        if not isinstance(q, dict) or set(q) - {"id", "label", "kind", "required"}:
+        if not isinstance(q, dict) or set(q) - {"id", "label", "kind", "required", "options"}:
             raise ValidationError(
-                _("Question %(i)d must have id, label, kind and required."), params={"i": i}
+                _("Question %(i)d must have id, label, kind and required (and options)."),
+                params={"i": i},
             )
         qid, label = q.get("id"), q.get("label")
         if not isinstance(qid, str) or not QUESTION_ID_RE.match(qid):
@@ -118,12 +126,45 @@ def validate_questions(value: Any) -> None:
             )
         if q.get("kind", "text") not in QUESTION_KINDS:
             raise ValidationError(
-                _("Question %(i)d: the kind must be text, long_text or phone."), params={"i": i}
+                _("Question %(i)d: the kind must be one of %(kinds)s."),
+                params={"i": i, "kinds": ", ".join(QUESTION_KINDS)},
             )
         if not isinstance(q.get("required", False), bool):
             raise ValidationError(
                 _("Question %(i)d: required must be true or false."), params={"i": i}
             )
+        validate_options(i, q.get("kind", "text"), q.get("options"))
+
+
+def validate_options(i: int, kind: str, options: Any) -> None:
+    """A choice question offers 1 to 30 distinct options; the other kinds offer none."""
+    if kind not in CHOICE_KINDS:
+        if options is not None:
+            raise ValidationError(
+                _("Question %(i)d: only the choice kinds have options."), params={"i": i}
+            )
+        return
+    if not isinstance(options, list) or not options:
+        raise ValidationError(
+            _("Question %(i)d: give the options to choose from."), params={"i": i}
+        )
+    if len(options) > MAX_OPTIONS:
+        raise ValidationError(
+            _("Question %(i)d: at most %(n)d options."), params={"i": i, "n": MAX_OPTIONS}
+        )
+    for option in options:
+        if (
+            not isinstance(option, str)
+            or not option.strip()
+            or len(option) > MAX_OPTION
+            or CONTROL_CHARS.search(option)
+        ):
+            raise ValidationError(
+                _("Question %(i)d: each option must be 1 to %(n)d characters on one line."),
+                params={"i": i, "n": MAX_OPTION},
+            )
+    if len(set(options)) != len(options):
+        raise ValidationError(_("Question %(i)d: an option is given twice."), params={"i": i})
 
 
 def validate_hours(value: Any) -> None:
@@ -133,6 +174,33 @@ def validate_hours(value: Any) -> None:
         parse_hours(value)
     except slots.HoursError as e:
         raise ValidationError(str(e)) from None
+
+
+def is_web_address(value: Any) -> bool:
+    """An http(s) address a browser can open: what an online meeting's location may be."""
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        return False
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _tidy_question(q: Any) -> Any:
+    """A question with its defaults, its options without spaces around them, and options only
+    on the kinds that offer some."""
+    if not isinstance(q, dict):
+        return q
+    q = {"kind": "text", "required": False, **q}
+    options = q.pop("options", None)
+    if q["kind"] in CHOICE_KINDS:
+        if isinstance(options, list):
+            options = [o.strip() if isinstance(o, str) else o for o in options]
+        q["options"] = options if options is not None else []
+    elif options is not None:  # validate_options says it is not for this kind
+        q["options"] = options
+    return q
 
 
 class MeetingTypeQuerySet(models.QuerySet["MeetingType"]):
@@ -167,7 +235,12 @@ class MeetingType(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types"
     )
     title = models.CharField(_("title"), max_length=200, validators=[validate_one_line])
-    slug = models.SlugField(_("address"), max_length=60)
+    slug = models.SlugField(
+        _("address"),
+        max_length=60,
+        # Said so by the API and the app alike, in place of Django's words (which say "slug").
+        error_messages={"invalid": _("Use only letters without accents, digits and dashes.")},
+    )
     description = models.TextField(
         _("description"),
         max_length=5000,
@@ -197,10 +270,12 @@ class MeetingType(models.Model):
         blank=True,
         validators=[validate_one_line],
         help_text=_(
-            "The address for in-person meetings, the number to call for phone ones; "
-            "optional for online ones."
+            "The address for in-person meetings, the number to call for phone ones; for online "
+            "ones, the meeting's web address when no link is generated."
         ),
     )
+    # A new online type has it on unless told otherwise (`meeting_types.save`), so it tells
+    # its attendees how to join; in person or by phone, nobody needs one.
     online_meeting = models.BooleanField(
         _("generate an online meeting link for every booking"), default=False
     )
@@ -291,10 +366,7 @@ class MeetingType(models.Model):
             with suppress(slots.HoursError):  # else validate_hours says what is wrong
                 self.hours = parse_hours(self.hours).to_json()
         if isinstance(self.questions, list | None):
-            self.questions = [
-                {"kind": "text", "required": False, **q} if isinstance(q, dict) else q
-                for q in self.questions or []
-            ]
+            self.questions = [_tidy_question(q) for q in self.questions or []]
         if not self.slug and self.owner_id:
             self.slug = self._free_slug()
 
@@ -322,12 +394,36 @@ class MeetingType(models.Model):
             errors.setdefault("location_value", []).append(
                 str(_("Say where (an address) or which number to call."))
             )
+        if self.location_kind == self.LocationKind.ONLINE and not self.tells_how_to_join():
+            errors.setdefault("online_meeting", []).append(str(self.no_way_to_join()))
         if self.slug and self.owner_id:
             clash = MeetingType.objects.live().filter(owner_id=self.owner_id, slug=self.slug)
             if clash.exclude(pk=self.pk).exists():
                 errors.setdefault("slug", []).append(str(SLUG_TAKEN))
         if errors:
             raise ValidationError(errors)
+
+    def tells_how_to_join(self) -> bool:
+        """Whether an online type's attendees learn how to join: a link generated for each
+        booking (by a provider that makes them), or the meeting's own web address."""
+        generated = self.online_meeting and settings.BOOKWITHME_MEETING_PROVIDER == "jitsi"
+        return generated or is_web_address(self.location_value)
+
+    @staticmethod
+    def no_way_to_join() -> str:
+        if settings.BOOKWITHME_MEETING_PROVIDER == "jitsi":
+            return str(
+                _(
+                    "Attendees need a way to join: generate a meeting link for every booking, "
+                    "or write the meeting's web address (https://...) in the location details."
+                )
+            )
+        return str(
+            _(
+                "Attendees need a way to join: write the meeting's web address (https://...) "
+                "in the location details."
+            )
+        )
 
     @property
     def duration(self) -> timedelta:
@@ -412,6 +508,16 @@ UID_SUFFIX = "@bookwithme"
 
 def new_booking_uid() -> str:
     return f"{uuid.uuid4()}{UID_SUFFIX}"
+
+
+def shown_answer(value: Any) -> str:
+    """An answer as a person reads it, in the active language: the options picked, one after
+    the other; a ticked box as yes, an unticked one as no."""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 class BookingQuerySet(models.QuerySet["Booking"]):
@@ -523,7 +629,7 @@ class Booking(models.Model):
         }
         ordered = [qid for qid in labels if qid in self.answers]
         ordered += [qid for qid in self.answers if qid not in labels]
-        return [(labels.get(qid, qid), str(self.answers[qid])) for qid in ordered]
+        return [(labels.get(qid, qid), shown_answer(self.answers[qid])) for qid in ordered]
 
     def manage_token(self) -> str:
         """The attendee's manage token in clear; "" when not kept, or when the secret key

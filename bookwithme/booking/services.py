@@ -11,8 +11,10 @@ held for the re-check and the writes only.
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -61,7 +63,7 @@ class Attendee:
     time_zone: str
     notes: str = ""
     language: str = "en"
-    answers: dict[str, str] | None = None
+    answers: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,37 +113,91 @@ def clean_attendee(meeting_type: MeetingType, attendee: Attendee) -> Attendee:
     return Attendee(name, email.lower(), attendee.time_zone, notes, language, answers)
 
 
-def _clean_answers(meeting_type: MeetingType, given: dict, errors: dict) -> dict[str, str]:
+# An answer as stored: text, the options picked, or whether a box is ticked.
+Answer = str | list[str] | bool
+
+
+def _clean_answers(meeting_type: MeetingType, given: dict, errors: dict) -> dict[str, Answer]:
     questions = {q["id"]: q for q in meeting_type.questions}
-    answers: dict[str, str] = {}
+    answers: dict[str, Answer] = {}
     for key in given:
         if key not in questions:
             errors.setdefault("answers", []).append(
                 _("There is no question “%(id)s”.") % {"id": str(key)[:40]}
             )
     for qid, q in questions.items():
-        value = given.get(qid)
-        field = f"answers.{qid}"
-        if value is not None and not isinstance(value, str):
-            errors[field] = [_("Answer with text.")]
-            continue
-        value = (value or "").strip()
-        if not value:
-            if q.get("required"):
-                errors[field] = [_("This field is required.")]
-            continue
         kind = q.get("kind", "text")
-        if len(value) > MAX_ANSWER:
-            errors[field] = [_("At most %(limit)d characters.") % {"limit": MAX_ANSWER}]
-        elif kind == "phone" and not PHONE_RE.match(value):
-            errors[field] = [_("Enter a phone number.")]
-        elif kind != "long_text" and CONTROL_CHARS.search(value):
-            errors[field] = [NO_CONTROL_CHARS]
-        elif CONTROL_CHARS_BUT_LINES.search(value):
-            errors[field] = [_("Control characters are not allowed.")]
+        clean = _ANSWER_CLEANERS.get(kind, _text_answer)
+        try:
+            value = clean(q, given.get(qid))
+        except ValidationError as e:
+            errors[f"answers.{qid}"] = e.messages
+            continue
+        if value in (None, "", []):
+            if q.get("required"):
+                errors[f"answers.{qid}"] = [_("This field is required.")]
         else:
             answers[qid] = value
     return answers
+
+
+def _text_answer(q: dict, value: Any) -> str:
+    """Short text, long text and phone: text, on one line but for long text."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(_("Answer with text."))
+    value = (value or "").strip()
+    kind = q.get("kind", "text")
+    if not value:
+        return ""
+    if len(value) > MAX_ANSWER:
+        raise ValidationError(_("At most %(limit)d characters.") % {"limit": MAX_ANSWER})
+    if kind == "phone" and not PHONE_RE.match(value):
+        raise ValidationError(_("Enter a phone number."))
+    if kind != "long_text" and CONTROL_CHARS.search(value):
+        raise ValidationError(NO_CONTROL_CHARS)
+    if CONTROL_CHARS_BUT_LINES.search(value):
+        raise ValidationError(_("Control characters are not allowed."))
+    return value
+
+
+def _one_choice(q: dict, value: Any) -> str:
+    """Single choice and drop-down: one of the options, as the organizer wrote it."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or value not in q.get("options", []):
+        raise ValidationError(_("Pick one of the options offered."))
+    return value
+
+
+def _several_choices(q: dict, value: Any) -> list[str]:
+    """Multiple choice: some of the options, each once, kept in the options' order."""
+    if value is None:
+        return []
+    options = q.get("options", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_("Answer with a list of the options picked."))
+    if any(v not in options for v in value):
+        raise ValidationError(_("Pick only among the options offered."))
+    return [o for o in options if o in value]
+
+
+def _ticked(q: dict, value: Any) -> bool | None:
+    """A box to tick: true or false; a required one must be ticked (consent, say)."""
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ValidationError(_("Answer with true (ticked) or false."))
+    if q.get("required") and not value:
+        raise ValidationError(_("Tick this box to go on."))
+    return value
+
+
+_ANSWER_CLEANERS: dict[str, Callable[[dict, Any], Any]] = {
+    "single_choice": _one_choice,
+    "dropdown": _one_choice,
+    "multiple_choice": _several_choices,
+    "checkbox": _ticked,
+}
 
 
 def _fingerprint(meeting_type: MeetingType, start: datetime, attendee: Attendee, link) -> str:

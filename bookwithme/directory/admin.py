@@ -26,6 +26,7 @@ from bookwithme.directory.changes import (
     set_licence,
 )
 from bookwithme.directory.models import AuditEntry, Organization, Person
+from bookwithme.directory.policy import REASONS, page_decision
 
 ACCESS_FIELDS = ("calendar_api_enabled", "app_access_policy", "app_allow_list", "app_block_list")
 
@@ -134,6 +135,59 @@ class OrgScopedAdmin(admin.ModelAdmin):
         return super().lookup_allowed(lookup, value, request)
 
 
+class SuperusersOnly:
+    """For the site's internals (the outbox, task rows): only superusers see them, since they
+    run the site; an organization's admins do not even see the section."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# A setting left unset counts as on (`policy`): say so rather than Django's "Unknown".
+DEFAULT_ON = _("Default (on)")
+ON_OFF_CHOICES = (("unknown", DEFAULT_ON), ("true", _("On")), ("false", _("Off")))
+
+
+class DefaultOnSelect(forms.NullBooleanSelect):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = ON_OFF_CHOICES
+
+
+class DefaultOnFilter(admin.SimpleListFilter):
+    """The filter of `calendar_api_enabled`, in the words of the form."""
+
+    title = _("calendar API enabled")
+    parameter_name = "calendar_api_enabled"
+
+    def lookups(self, request, model_admin):
+        return (("default", DEFAULT_ON), ("on", _("On")), ("off", _("Off")))
+
+    def queryset(self, request, queryset):
+        value = {"default": None, "on": True, "off": False}.get(self.value() or "", ...)
+        if value is ...:
+            return queryset
+        if value is None:
+            return queryset.filter(calendar_api_enabled__isnull=True)
+        return queryset.filter(calendar_api_enabled=value)
+
+
+def on_or_default(value: bool | None) -> str:
+    return str(DEFAULT_ON if value is None else _("On") if value else _("Off"))
+
+
 class AppListField(forms.CharField):
     """An app list as the admin types it: names separated by line breaks, commas or spaces."""
 
@@ -164,6 +218,11 @@ class AppListField(forms.CharField):
 class AccessSettingsForm(forms.ModelForm):
     app_allow_list = AppListField(label=_("app allow list"))
     app_block_list = AppListField(label=_("app block list"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "calendar_api_enabled" in self.fields:
+            self.fields["calendar_api_enabled"].widget = DefaultOnSelect()
 
 
 class AuditedSettingsAdmin(OrgScopedAdmin):
@@ -249,7 +308,8 @@ class OrganizationAdmin(AuditedSettingsAdmin):
     form = OrganizationForm
     org_path = ""
     audited_fields = (*ACCESS_FIELDS, "anonymous_sharing")
-    list_display = ("name", "domain", "anonymous_sharing", "calendar_api_enabled")
+    list_display = ("name", "domain", "anonymous_sharing", "calendar_api")
+    list_filter = (DefaultOnFilter,)
     search_fields = ("name", "domain")
     ordering = ("name",)
     fieldsets = (
@@ -262,6 +322,10 @@ class OrganizationAdmin(AuditedSettingsAdmin):
         if request.user.is_superuser:
             return ("created_at",)
         return ("domain", "created_at")
+
+    @admin.display(description=_("calendar API enabled"), ordering="calendar_api_enabled")
+    def calendar_api(self, obj: Organization) -> str:
+        return on_or_default(obj.calendar_api_enabled)
 
     def apply_audited(self, obj, wanted, before, *, actor):
         super().apply_audited(obj, wanted, before, actor=actor)
@@ -343,6 +407,36 @@ DATES = (_("Dates"), {"fields": ("last_login", "date_joined")})
 PASSWORD_FIELDS = ("usable_password", "password1", "password2")
 
 
+class PageFilter(admin.SimpleListFilter):
+    """People by whether their page is shown and, if not, why: `policy.page_decision`, the
+    very test each public request asks."""
+
+    title = _("booking page")
+    parameter_name = "page"
+
+    def lookups(self, request, model_admin):
+        return (("on", _("On")), *((code, _("Off: %s") % text) for code, text in REASONS.items()))
+
+    def queryset(self, request, queryset):
+        wanted = self.value()
+        if not wanted:
+            return queryset
+        picked = [
+            person.pk
+            for person in queryset.select_related("organization")
+            if (page_decision(person).reason or "on") == wanted
+        ]
+        return queryset.filter(pk__in=picked)
+
+
+def page_state(person: Person) -> str:
+    """ "On", or "Off: " and the reason, as `bookwithme user` and the API's /me say it."""
+    decision = page_decision(person)
+    if decision.allowed:
+        return str(_("On"))
+    return str(_("Off: %s") % decision.message)
+
+
 @admin.register(Person)
 class PersonAdmin(AuditedSettingsAdmin, UserAdmin):
     form = PersonChangeForm
@@ -351,12 +445,17 @@ class PersonAdmin(AuditedSettingsAdmin, UserAdmin):
     audited_fields = (*ACCESS_FIELDS, "has_licence")
     superuser_columns = ("organization",)
     superuser_filters = ("is_superuser", "organization")
-    list_display = ("email", "name", "has_licence", "is_org_admin", "is_active")
-    list_filter = ("has_licence", "is_org_admin", "is_active")
+    list_display = ("email", "name", "page", "has_licence", "is_org_admin", "is_active")
+    list_filter = (PageFilter, "has_licence", "is_org_admin", "is_active")
+    list_select_related = ("organization",)
     search_fields = ("email", "name")
     ordering = ("email",)
     filter_horizontal = ()
     readonly_fields = ("last_login", "date_joined")
+
+    @admin.display(description=_("booking page"))
+    def page(self, obj: Person) -> str:
+        return page_state(obj)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

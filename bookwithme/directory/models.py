@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookwithme.directory.colors import validate_accent_color
+
 # Page slugs share the URL space with the app's own routes.
 RESERVED_SLUGS = frozenset(
     {
@@ -213,6 +215,20 @@ class Person(AbstractBaseUser, PermissionsMixin, AccessSettings):
         validators=[validate_page_slug],
     )
     page_published = models.BooleanField(_("page published"), default=True)
+    # Branding of the public pages: the accent colour (empty: the site's own), and the photo,
+    # the name of a file `directory.photos` made (empty: initials are shown).
+    accent_color = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_accent_color],
+        help_text=_(
+            "Your page's buttons, links and chosen day take this colour, written as # and six "
+            "digits or letters a to f (such as #1a5fb4). It must be dark enough for white text "
+            "to read on it. Leave it blank for the usual blue."
+        ),
+    )
+    photo = models.CharField(_("photo"), max_length=40, blank=True, editable=False)
     # Raised with every change to this person's busy time or hours (same transaction), so a
     # cached answer about their availability is known stale by its key alone.
     availability_version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -280,7 +296,7 @@ def bump_availability(person_id: int) -> None:
     )
 
 
-PROFILE_FIELDS = ("name", "time_zone", "page_slug", "page_published", "language")
+PROFILE_FIELDS = ("name", "time_zone", "page_slug", "page_published", "language", "accent_color")
 
 
 def update_profile(person: Person, changes: dict) -> Person:
@@ -292,6 +308,9 @@ def update_profile(person: Person, changes: dict) -> Person:
             value = value.strip()
         if name == "page_slug" and isinstance(value, str):
             value = value.lower()
+        if name == "accent_color" and isinstance(value, str):
+            value = value.strip().lower()
+            value = f"#{value}" if len(value) == 6 and not value.startswith("#") else value
         if value is None and name != "page_slug":
             raise ValidationError({name: [_("This field cannot be empty.")]})
         setattr(person, name, value)

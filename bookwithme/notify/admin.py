@@ -1,15 +1,22 @@
-"""The outbox and the bookings written into calendars, in the admin: each with its state and
-attempts, read-only. What finally failed is filtered by state, with its last error; a message's
-Message-ID is the same on every attempt, so a rare duplicate can be matched to its row."""
+"""The outbox, the bookings written into calendars and the task rows, in the admin: each with
+its state and attempts, read-only. What finally failed is filtered by state, with its last
+error; a message's Message-ID is the same on every attempt, so a rare duplicate can be matched
+to its row.
+
+These are the site's internals: only superusers, who run the site, see them
+(`SuperusersOnly`); an organization's admins see their people, types and bookings.
+"""
 
 from django.contrib import admin
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
-from bookwithme.directory.admin import OrgScopedAdmin
+from bookwithme.directory.admin import OrgScopedAdmin, SuperusersOnly
 from bookwithme.notify.models import CalendarCopy, OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(OrgScopedAdmin):
+class OutboxMessageAdmin(SuperusersOnly, OrgScopedAdmin):
     org_path = "booking__owner__organization"
     read_only = True
     list_display = (
@@ -47,7 +54,7 @@ class OutboxMessageAdmin(OrgScopedAdmin):
 
 
 @admin.register(CalendarCopy)
-class CalendarCopyAdmin(OrgScopedAdmin):
+class CalendarCopyAdmin(SuperusersOnly, OrgScopedAdmin):
     org_path = "booking__owner__organization"
     read_only = True
     list_display = (
@@ -80,3 +87,13 @@ class CalendarCopyAdmin(OrgScopedAdmin):
         "done_at",
     )
     list_select_related = ("booking", "connection")
+
+
+# The task queue's rows, as django_tasks_db shows them, to superusers only.
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(SuperusersOnly, DBTaskResultAdmin):
+    pass

@@ -27,15 +27,16 @@ from email.header import Header
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, translation
+from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
+from bookwithme import formats
 from bookwithme.booking import addresses, ics
 from bookwithme.booking.models import Booking
 from bookwithme.calendars.models import Connection
@@ -215,32 +216,18 @@ def _offset(moment: datetime) -> str:
     return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
 
 
-def _day(moment: datetime) -> str:
-    # Translators: a date format for Django's `date` filter (l: weekday, F: month, j: day).
-    return dateformat.format(moment, pgettext("date in an email", "l, F j, Y"))
+def _where(reader: Reader) -> Locale:
+    """The reader's writing of dates: their language's own region (en: "9:30 AM", fr: 24 h),
+    as a page in that language writes them for a browser that names no region. Only the
+    language is known of a reader (a booking keeps "en" or "fr", a profile the same)."""
+    return formats.locale(reader.language)
 
 
-def _time(moment: datetime) -> str:
-    # Translators: a time format for Django's `date` filter (g: hour 1-12, G: hour 0-23,
-    # i: minutes, A: AM/PM; a backslash before a letter writes it as is).
-    return dateformat.format(moment, pgettext("time in an email", "g:i A"))
-
-
-def _when(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    """The meeting's time span in the reader's zone, with the zone's name and offset."""
-    start, end = start.astimezone(zone), end.astimezone(zone)
-    if start.date() == end.date():
-        span = _("%(day)s, %(start)s – %(end)s") % {  # noqa: RUF001
-            "day": _day(start),
-            "start": _time(start),
-            "end": _time(end),
-        }
-    else:
-        span = _("%(start)s – %(end)s") % {  # noqa: RUF001
-            "start": f"{_day(start)}, {_time(start)}",
-            "end": f"{_day(end)}, {_time(end)}",
-        }
-    return f"{span} ({zone.key}, {_offset(start)})"
+def _when(start: datetime, end: datetime, zone: ZoneInfo, where: Locale) -> str:
+    """The meeting's time span in the reader's zone, written as the confirmation and manage
+    pages write it (bookwithme/formats.py), with the zone's name and offset."""
+    span = formats.span(start, end, where, zone=zone)
+    return f"{span} ({zone.key}, {_offset(start.astimezone(zone))})"
 
 
 def _context(
@@ -252,11 +239,11 @@ def _context(
 ) -> dict:
     mt = booking.meeting_type
     zone = zone_or_utc(reader.time_zone)
-    start = booking.start.astimezone(zone)
+    where = _where(reader)
     previous = None
     if previous_start is not None:
         duration = booking.end - booking.start
-        previous = _when(previous_start, previous_start + duration, zone)
+        previous = _when(previous_start, previous_start + duration, zone, where)
     return {
         "booking": booking,
         "reader": reader,
@@ -267,9 +254,9 @@ def _context(
         "attendee_time_zone": booking.attendee_time_zone,
         "notes": booking.notes,
         "answers": booking.labelled_answers(),
-        "when": _when(booking.start, booking.end, zone),
+        "when": _when(booking.start, booking.end, zone, where),
         "previous_when": previous,
-        "day": f"{_day(start)}, {_time(start)}",
+        "day": formats.moment_text(booking.start, where, zone=zone),
         "meeting_url": booking.meeting_url,
         "location_kind": mt.location_kind,
         "location_value": mt.location_value,

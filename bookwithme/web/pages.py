@@ -14,15 +14,18 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from bookwithme import formats
 from bookwithme.booking import access, addresses, ics
 from bookwithme.booking.errors import BookingError
 from bookwithme.booking.models import Booking, MeetingType
 from bookwithme.clients import client_address
 from bookwithme.directory.models import zone_or_utc
-from bookwithme.web import strings
+from bookwithme.web import branding, strings
+from bookwithme.web.zones import current_name, zone_list
 
 # X-Frame-Options can only say DENY or SAMEORIGIN; for any other list of sites it is left
 # out, and browsers follow the CSP's frame-ancestors, which every current one knows.
@@ -58,8 +61,21 @@ def initials(name: str) -> str:
 
 
 def organizer(person) -> dict:
+    """The person the public pages show instead of the product: name, photo or initials, and
+    their accent colour's stylesheet (web/branding.py)."""
     name = person.name or person.page_slug
-    return {"name": name, "initials": initials(name)}
+    return {
+        "name": name,
+        "initials": initials(name),
+        "photo_url": branding.photo_url(person),
+        "theme_url": branding.theme_url(person),
+    }
+
+
+def embedded(request: HttpRequest) -> bool:
+    """`?embed=1`: the page inside another site's frame (static/web/embed.js adds it), shown
+    without the site's header and footer, telling the frame its height (embedded.js)."""
+    return request.GET.get("embed") == "1"
 
 
 @embeddable
@@ -73,8 +89,18 @@ def person_page(request: HttpRequest, page_slug: str) -> HttpResponse:
     return render(
         request,
         "web/person.html",
-        {"owner": owner, "organizer": organizer(owner), "meeting_types": meeting_types},
+        {
+            "owner": owner,
+            "organizer": organizer(owner),
+            "meeting_types": meeting_types,
+            "embed": embedded(request),
+        },
     )
+
+
+def zones(request: HttpRequest) -> dict:
+    """The time zones the picker offers, named in the page's language (built once)."""
+    return zone_list(getattr(request, "LANGUAGE_CODE", "en") or "en")
 
 
 def _booking_page(request, meeting_type: MeetingType, api_path: str, private: bool):
@@ -89,7 +115,9 @@ def _booking_page(request, meeting_type: MeetingType, api_path: str, private: bo
             "slots_url": f"{api_path}/slots",
             "book_url": f"{api_path}/bookings",
             "private": private,
+            "embed": embedded(request),
             "strings": {**strings.picker(), **strings.booking()},
+            "zones": zones(request),
         },
     )
 
@@ -114,6 +142,23 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
     except BookingError as e:
         return refused(request, e)
     return _booking_page(request, link.meeting_type, f"/api/v1/links/{token}", private=True)
+
+
+def book_again_url(meeting_type: MeetingType) -> str:
+    """Where a visitor who cancelled books another time: the type's page while it is offered
+    there, else the organizer's page while it is on (a type of private links only), else
+    nowhere."""
+    page = meeting_type.owner.page_slug or ""
+    try:
+        access.public_type(page, meeting_type.slug)
+        return reverse("web:meeting_type", args=[page, meeting_type.slug])
+    except BookingError:
+        pass
+    try:
+        access.page_owner(page)
+    except BookingError:
+        return ""
+    return reverse("web:person", args=[page])
 
 
 def may_move(booking: Booking) -> bool:
@@ -149,7 +194,9 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     shown = booking.is_active and booking.meeting_url.startswith(("https://", "http://"))
     api_path = f"/api/v1/manage/{token}"
     zone = zone_or_utc(booking.attendee_time_zone)
+    zone_name = current_name(zone.key)
     manage_url = addresses.manage_url(token)
+    meeting_type = booking.meeting_type
     return render(
         request,
         "web/manage.html",
@@ -157,7 +204,13 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             "booking": booking,
             "organizer": organizer(booking.owner),
             "zone": zone,
-            "zone_name": zone.key.replace("_", " "),
+            "zone_key": zone_name,
+            "zone_name": zone_name.replace("_", " "),
+            # The server's writing of it, the same as the scripts' (which add the visitor's
+            # 12 or 24 hour clock): for a page read without scripts, and a cancelled one.
+            "when": formats.span(
+                booking.start, booking.end, formats.request_locale(request), zone=zone
+            ),
             "meeting_url": booking.meeting_url if shown else "",
             "headline": headline(booking, request.GET),
             "may_move": may_move(booking),
@@ -169,5 +222,9 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             "reschedule_url": f"{api_path}/reschedule",
             "cancel_url": f"{api_path}/cancel",
             "strings": {**strings.picker(), **strings.manage()},
+            "date_strings": strings.dates(),
+            "zones": zones(request) if may_move(booking) else {},
+            # After a cancellation: book another time, on the type's page while it is offered.
+            "book_again_url": book_again_url(meeting_type) if not booking.is_active else "",
         },
     )

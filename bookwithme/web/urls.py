@@ -2,14 +2,16 @@
 
 `l/` and `manage/` come before the page routes, whose slugs would otherwise take them. A page
 slug never matches a reserved word, so `/admin` still falls through to APPEND_SLASH's redirect
-to `/admin/` instead of becoming a missing page.
+to `/admin/` instead of becoming a missing page. The same addresses typed with a slash at the
+end (`/alex/`) are sent to the canonical ones.
 """
 
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import path, register_converter
 from django.urls.converters import SlugConverter
 
 from bookwithme.directory.models import RESERVED_SLUGS
-from bookwithme.web import pages
+from bookwithme.web import branding, pages
 
 
 class PageSlugConverter(SlugConverter):
@@ -23,9 +25,22 @@ register_converter(PageSlugConverter, "page")
 
 app_name = "web"
 
+
+def without_slash(request: HttpRequest, **kwargs) -> HttpResponsePermanentRedirect:
+    """`/alex/` -> `/alex`, the query string kept."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(request.path.rstrip("/") + (f"?{query}" if query else ""))
+
+
 urlpatterns = [
+    path("media/photos/<str:name>", branding.photo, name="photo"),
+    path("media/theme/<str:color>.css", branding.theme, name="theme"),
     path("l/<str:token>", pages.link_page, name="link"),
     path("manage/<str:token>", pages.manage_page, name="manage"),
     path("<page:page_slug>", pages.person_page, name="person"),
     path("<page:page_slug>/<slug:type_slug>", pages.meeting_type_page, name="meeting_type"),
+    path("l/<str:token>/", without_slash),
+    path("manage/<str:token>/", without_slash),
+    path("<page:page_slug>/", without_slash),
+    path("<page:page_slug>/<slug:type_slug>/", without_slash),
 ]

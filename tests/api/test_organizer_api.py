@@ -68,6 +68,8 @@ def test_me_describes_the_token_holder(client, token):
         "language": "en",
         "enabled": True,
         "disabled_reason": None,
+        "accent_color": "",
+        "photo_url": None,
     }
 
 
@@ -509,7 +511,7 @@ def test_a_meeting_type_has_the_contracts_defaults(client, token):
         "duration_minutes": 45,
         "visibility": "public",
         "location": {"kind": "online", "value": ""},
-        "online_meeting": False,
+        "online_meeting": True,  # an online type tells how to join: a generated link
         "hours": "working_hours",
         "buffer_before_minutes": 0,
         "buffer_after_minutes": 0,

@@ -16,7 +16,15 @@ MONDAY, TUESDAY = "2026-06-01", "2026-06-02"
 
 @pytest.fixture
 def intro(alex):
-    return make_type(alex, title="Intro call", slug="intro", description="Let's meet.")
+    # Joined at its own fixed address: no link generated per booking.
+    return make_type(
+        alex,
+        title="Intro call",
+        slug="intro",
+        description="Let's meet.",
+        online_meeting=False,
+        location={"kind": "online", "value": "https://meet.example.org/alex"},
+    )
 
 
 @pytest.fixture

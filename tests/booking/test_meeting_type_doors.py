@@ -39,6 +39,7 @@ def through_the_admin(client, owner, **typed):
         "visibility": "public",
         "location_kind": "online",
         "location_value": "",
+        "online_meeting": "on",  # an online type needs a way to join
         "buffer_before_minutes": "0",
         "buffer_after_minutes": "0",
         "min_notice_minutes": "120",

@@ -38,9 +38,14 @@ def test_fixed_uses_the_types_own_url(owner, settings):
 @pytest.mark.parametrize("provider", ["none", "jitsi", "fixed"])
 def test_no_link_without_online_meeting_or_with_provider_none(owner, settings, provider):
     settings.BOOKWITHME_MEETING_PROVIDER = provider
-    assert meeting_url_for(make_type(owner, online_meeting=False)) == ""
+    assert meeting_url_for(make_type(owner, online_meeting=False, location=PHONE)) == ""
     settings.BOOKWITHME_MEETING_PROVIDER = "none"
-    assert meeting_url_for(make_type(owner, title="Other", online_meeting=True)) == ""
+    other = make_type(owner, title="Other", online_meeting=True, location=PHONE)
+    assert meeting_url_for(other) == ""
+
+
+# A type joined otherwise than online: no link to make, whatever the provider.
+PHONE = {"kind": "phone", "value": "+33 1 23 45 67 89"}
 
 
 def test_a_reschedule_keeps_the_meeting_link(owner, settings):

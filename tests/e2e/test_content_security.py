@@ -3,12 +3,10 @@ violation, the API docs render, the booking pages book inside another site's fra
 manage page refuses to be framed."""
 
 import re
-import threading
 from datetime import UTC, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser import DESKTOP, PASSWORD, sign_in_on
+from browser import DESKTOP, PASSWORD, other_site, sign_in_on
 from django.utils import timezone
 from makers import make_link, make_person, make_type
 from playwright.sync_api import expect
@@ -110,34 +108,22 @@ def test_the_admin_sign_in_page_works_under_the_policy(site, browser, sam):
 
 @pytest.fixture
 def embedding():
-    """Another site (its own local server: chromium refuses to let a public page frame a local
-    one): embedding(page, url) opens its page that frames `url`."""
+    """Another site: embedding(page, url) opens its page that frames `url`."""
     framed = {}
 
-    class Embedder(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = (
-                f'<!doctype html><title>Embedder</title><iframe src="{framed["url"]}" '
-                'title="Booking" width="900" height="900"></iframe>'
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
+    def page_html() -> str:
+        return (
+            f'<!doctype html><title>Embedder</title><iframe src="{framed["url"]}" '
+            'title="Booking" width="900" height="900"></iframe>'
+        )
 
-        def log_message(self, *args):
-            pass
+    with other_site(page_html) as address:
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Embedder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+        def open_framing(page, url: str) -> None:
+            framed["url"] = url
+            page.goto(address)
 
-    def open_framing(page, url: str) -> None:
-        framed["url"] = url
-        page.goto(f"http://127.0.0.1:{server.server_port}/")
-
-    yield open_framing
-    server.shutdown()
-    server.server_close()
+        yield open_framing
 
 
 def test_a_framed_booking_page_books_and_confirms_in_the_frame(

@@ -106,7 +106,9 @@ def test_without_a_meeting_link_the_location_is_the_address_or_phone(kind, value
 
 
 def test_no_location_when_there_is_neither_link_nor_place():
-    event = event_of(invitation(book(), method="REQUEST"))
+    booking = book()
+    booking.meeting_url = ""  # booked while the link provider was switched off (`none`)
+    event = event_of(invitation(booking, method="REQUEST"))
     assert "LOCATION" not in event
 
 

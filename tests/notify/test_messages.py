@@ -99,7 +99,7 @@ ENGLISH_SENTENCES = [
     " AM",
     " PM",
 ]
-FRENCH_SENTENCES = ["Bonjour", "rendez-vous", "Rendez-vous", "Quand", "lundi", "juin", " h "]
+FRENCH_SENTENCES = ["Bonjour", "rendez-vous", "Rendez-vous", "Quand", "lundi", "juin", ", de "]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -316,8 +316,12 @@ def test_times_are_written_in_each_readers_zone():
 
 def test_french_times_use_french_dates_in_the_readers_zone():
     booking = book(owner_language="fr")
-    text = parse(messages.render("confirmed", "organizer", booking)).text
-    assert "lundi 1 juin 2026, de 12\xa0h\xa000 à 12\xa0h\xa030 (Europe/Paris, UTC+2)" in text
+    parsed = parse(messages.render("confirmed", "organizer", booking))
+    # CLDR's French: the full date and a 24 hour clock, as the pages write them in French.
+    assert "lundi 1 juin 2026, de 12:00 à 12:30 (Europe/Paris, UTC+2)" in parsed.text
+    assert "lundi 1 juin 2026, de 12:00 à 12:30 (Europe/Paris, UTC+2)" in parsed.html
+    assert parsed.subject.endswith("lundi 1 juin 2026, 12:00")
+    assert "\xa0h\xa0" not in parsed.words()
 
 
 def test_a_reschedule_shows_the_previous_time_too():
@@ -400,11 +404,11 @@ def test_without_a_meeting_link_mails_say_where(kind, value, label):
             assert str(parsed.event()["LOCATION"]) == value, name
 
 
-def test_an_online_meeting_without_a_link_says_nothing_of_a_place():
-    booking = book(online=False)
+def test_an_online_meeting_at_a_fixed_address_says_where_to_join():
+    booking = book(online=False, location={"kind": "online", "value": "https://meet.example/a"})
     text = parse(messages.render("confirmed", "attendee", booking, manage_url=MANAGE)).text
     assert "Meeting link" not in text
-    assert "Where" not in text
+    assert "Where: https://meet.example/a" in text
 
 
 # --- what each side is told

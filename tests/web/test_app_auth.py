@@ -46,7 +46,9 @@ def test_a_wrong_password_shows_an_error(client, alex):
     response = client.post("/app/login", {"username": alex.email, "password": "nope"})
 
     assert response.status_code == 200
-    assert "Please enter a correct email and password" in response.content.decode()
+    html = response.content.decode()
+    assert "This email and password do not match an account." in html
+    assert "Please enter a correct" not in html
     assert client.get("/app/").status_code == 302  # still signed out
 
 
@@ -249,3 +251,11 @@ def test_one_address_trying_many_emails_is_paused_too(client, alex, monkeypatch)
     response = client.post("/app/login", {"username": alex.email, "password": PASSWORD})
 
     assert response.status_code == 429
+
+
+def test_an_empty_sign_in_form_asks_in_plain_words(client):
+    response = client.post("/app/login", {"username": "", "password": ""})
+
+    html = response.content.decode()
+    assert "Enter your email address." in html and "Enter your password." in html
+    assert "This field is required." not in html

@@ -159,7 +159,7 @@ def test_an_unreachable_server_is_refused_under_the_address(signed_in, alex):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("", "This field is required."),
+        ("", "Enter the address."),
         ("ftp://cal.example.org/", "Give an address starting with https:// (or http://)."),
         (
             "https://alex:pw@cal.example.org/",
@@ -245,8 +245,8 @@ def test_the_list_shows_the_last_error_and_the_stale_warning(signed_in, alex, fr
     row = html.split(f'id="connection-{failing.pk}"')[1].split("</li>")[0]
     assert f"The last sync failed:</strong> {REFUSED}" in row
     assert "Stale:</strong> your page offers no times until this syncs." in row
-    assert "5\xa0minutes ago" in row and "Mon 1 Jun 2026, 07:55" in row  # Paris time
-    assert "2\xa0hours ago" in row and "Mon 1 Jun 2026, 06:00" in row
+    assert "5\xa0minutes ago" in row and "Monday, June 1, 2026, 7:55 AM" in row  # Paris time
+    assert "2\xa0hours ago" in row and "Monday, June 1, 2026, 6:00 AM" in row
     assert "Paused after a refusal" in row
     row = html.split(f'id="connection-{fresh.pk}"')[1].split("</li>")[0]
     assert "Stale" not in row and "failed" not in row and "Up to date" in row

@@ -1,14 +1,14 @@
-"""The dashboard: one's page and its state, the bookings to come, cancelling one."""
+"""The dashboard: one's page and its state, the next bookings, sharing links and snippets,
+the time zone detected on the first sign-in."""
 
 import html as html_lib
 from datetime import datetime
 
 import pytest
-from django.test import Client
+from dom import dom, text
 from makers import make_person, make_type
 
 from bookwithme.booking import services
-from bookwithme.booking.errors import Invalid
 from bookwithme.booking.models import Booking
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -77,7 +77,7 @@ def test_the_snippets_link_to_the_page_and_are_shown_as_text(signed_in, settings
     signature = '<a href="https://book.example.org/alex">Book time with Alex Martin</a>'
     assert html_lib.escape(signature, quote=True) in html
     assert 'data-copy="#signature-snippet"' in html
-    assert "&lt;iframe src=&quot;https://book.example.org/alex&quot;" in html
+    assert "&lt;a href=&quot;https://book.example.org/alex&quot; data-bookwithme=" in html
     assert 'data-copy="#embed-snippet"' in html
 
 
@@ -92,19 +92,18 @@ def test_the_snippets_escape_the_name_twice(client):
     assert "Book time with &amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;" in html
 
 
-def test_upcoming_bookings_show_in_the_organizers_time_zone(signed_in, alex):
-    mt = make_type(alex, title="Intro call", questions=[{"id": "topic", "label": "Topic"}])
-    book(mt, "2026-06-02T09:00:00+02:00", notes="Bring the plan", answers={"topic": "Budget"})
+def test_the_next_bookings_show_in_the_organizers_time_zone(signed_in, alex):
+    mt = make_type(alex, title="Intro call")
+    book(mt, "2026-06-02T09:00:00+02:00")
 
     html = signed_in.get("/app/").content.decode()
 
-    assert "Tuesday 2 June 2026" in html
-    assert "09:00\N{EN DASH}09:30" in html  # Paris time, not New York's 03:00
+    assert "Tuesday, June 2, 2026" in html
+    assert "9:00 AM \N{EN DASH} 9:30 AM" in html  # Paris time, not New York's 03:00
     assert "Intro call" in html and "Sam Doe" in html
     assert 'href="mailto:sam@example.org"' in html
-    assert "Bring the plan" in html
-    assert "<dt>Topic</dt><dd>Budget</dd>" in html
     assert "Europe/Paris" in html
+    assert 'id="all-bookings"' in html and 'href="/app/bookings"' in html
 
 
 def test_only_ones_own_confirmed_bookings_to_come_are_listed(signed_in, alex, frozen):
@@ -123,80 +122,168 @@ def test_only_ones_own_confirmed_bookings_to_come_are_listed(signed_in, alex, fr
         assert hidden not in html
 
 
+def test_only_the_next_five_are_shown_with_a_way_to_all(signed_in, alex):
+    mt = make_type(alex)
+    for hour in range(9, 15):
+        book(mt, f"2026-06-02T{hour:02}:00:00+02:00", name=f"Person {hour}")
+
+    page = dom(signed_in.get("/app/"))
+
+    assert len(page.xpath("//li[@class='booking']")) == 5
+    assert "Person 14" not in text(page.body)
+    assert page.xpath("//a[text()='See every upcoming booking']/@href") == ["/app/bookings"]
+
+
 def test_no_bookings_says_so(signed_in):
     assert "Nothing booked yet." in signed_in.get("/app/").content.decode()
 
 
-def test_the_organizer_cancels_a_booking_with_a_reason(signed_in, alex):
-    booking = book(make_type(alex), "2026-06-02T09:00:00+02:00")
-
-    response = signed_in.post(
-        f"/app/bookings/{booking.pk}/cancel", {f"cancel-{booking.pk}-reason": "I am ill"}
-    )
-
-    assert response.status_code == 302 and response["Location"] == "/app/"
-    booking.refresh_from_db()
-    assert booking.status == Booking.Status.CANCELLED
-    assert booking.cancelled_by == Booking.CancelledBy.ORGANIZER
-    assert booking.cancel_reason == "I am ill"
-    html = signed_in.get("/app/").content.decode()
-    assert "Your booking with Sam Doe is cancelled" in html
-    assert f'id="booking-{booking.pk}"' not in html
-
-
-def test_cancelling_without_a_reason_works_too(signed_in, alex):
-    booking = book(make_type(alex), "2026-06-02T09:00:00+02:00")
-
-    signed_in.post(f"/app/bookings/{booking.pk}/cancel")
-
-    booking.refresh_from_db()
-    assert booking.status == Booking.Status.CANCELLED and booking.cancel_reason == ""
-
-
-def test_a_bad_reason_is_refused_with_the_services_message(signed_in, alex):
-    booking = book(make_type(alex), "2026-06-02T09:00:00+02:00")
-    with pytest.raises(Invalid) as refused:
-        services.cancel(booking, by=Booking.CancelledBy.ORGANIZER, reason="a\x01b")
-    expected = refused.value.message_dict["reason"][0]
-
-    response = signed_in.post(
-        f"/app/bookings/{booking.pk}/cancel", {f"cancel-{booking.pk}-reason": "a\x01b"}
-    )
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert expected in html
-    assert 'aria-invalid="true"' in html
-    booking.refresh_from_db()
-    assert booking.status == Booking.Status.CONFIRMED
-
-
-def test_someone_elses_booking_cannot_be_cancelled(signed_in):
-    booking = book(make_type(make_person()), "2026-06-02T09:00:00+02:00")
-
-    response = signed_in.post(f"/app/bookings/{booking.pk}/cancel")
-
-    assert response.status_code == 404
-    booking.refresh_from_db()
-    assert booking.status == Booking.Status.CONFIRMED
-
-
-def test_cancelling_needs_the_csrf_token(alex):
-    booking = book(make_type(alex), "2026-06-02T09:00:00+02:00")
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(alex)
-
-    response = client.post(f"/app/bookings/{booking.pk}/cancel")
-
-    assert response.status_code == 403
-    booking.refresh_from_db()
-    assert booking.status == Booking.Status.CONFIRMED
-
-
 def test_booking_details_are_escaped(signed_in, alex):
-    book(make_type(alex, title=SCRIPT), "2026-06-02T09:00:00+02:00", notes=SCRIPT)
+    book(make_type(alex, title=SCRIPT), "2026-06-02T09:00:00+02:00", name=SCRIPT)
 
     html = signed_in.get("/app/").content.decode()
 
     assert "<script>alert" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+
+
+# --- sharing --------------------------------------------------------------------------------
+
+
+def test_each_public_type_has_its_own_link_to_copy(signed_in, alex, settings):
+    settings.BOOKWITHME_BASE_URL = "https://book.example.org"
+    intro = make_type(alex, title="Intro call", slug="intro")
+    make_type(alex, title="Secret", slug="secret", visibility="private")
+
+    page = dom(signed_in.get("/app/"))
+
+    [field] = page.xpath(f"//input[@id='type-url-{intro.pk}']")
+    assert field.get("value") == "https://book.example.org/alex/intro"
+    [button] = page.xpath(f"//button[@data-copy='#type-url-{intro.pk}']")
+    assert text(button) == "Copy link"
+    assert page.xpath(f"//label[@for='type-url-{intro.pk}']")
+    assert "book.example.org/alex/secret" not in text(page.body)
+    assert "/alex/secret" not in signed_in.get("/app/").content.decode()
+
+
+def test_the_signature_is_shown_rendered_and_copied_as_rich_text(signed_in, settings):
+    settings.BOOKWITHME_BASE_URL = "https://book.example.org"
+
+    page = dom(signed_in.get("/app/"))
+
+    [link] = page.xpath("//div[@id='signature-preview']/a")
+    assert (link.get("href"), text(link)) == (
+        "https://book.example.org/alex",
+        "Book time with Alex Martin",
+    )
+    [button] = page.xpath("//button[@id='copy-signature']")
+    assert button.get("data-copy-rich") == "#signature-snippet"
+    assert (
+        button.get("data-copy-text") == "Book time with Alex Martin: https://book.example.org/alex"
+    )
+    # The HTML itself is still there, folded away.
+    assert page.xpath("//details[@class='signature-html']//textarea[@id='signature-snippet']")
+
+
+# --- the time zone, detected on the first sign-in ----------------------------------------------
+
+
+def sign_in(client, person, password):
+    response = client.post("/app/login", {"username": person.email, "password": password})
+    assert response.status_code == 302
+    return response
+
+
+@pytest.fixture
+def newcomer():
+    person = make_person(name="New Person", time_zone="UTC")
+    person.set_password("a-password")
+    person.last_login = None
+    person.save()
+    return person
+
+
+def send_zone(client, zone="America/Toronto"):
+    return client.post("/app/time-zone", {"time_zone": zone})
+
+
+def test_the_first_sign_in_saves_the_browsers_zone_and_says_so(client, newcomer):
+    sign_in(client, newcomer, "a-password")
+    page = dom(client.get("/app/"))
+    assert page.xpath("//form[@id='detect-zone']/@action") == ["/app/time-zone"]
+    assert page.xpath("//script[contains(@src, 'zone.js')]")
+
+    answer = send_zone(client).json()
+
+    assert answer == {"saved": True, "time_zone": "America/Toronto"}
+    newcomer.refresh_from_db()
+    assert newcomer.time_zone == "America/Toronto"
+    page = dom(client.get("/app/"))
+    notice = page.xpath("//p[@id='zone-detected']")[0]
+    assert "America/Toronto" in text(notice)
+    assert notice.xpath(".//a/@href") == ["/app/profile"]
+    assert not page.xpath("//form[@id='detect-zone']")
+    # Told once.
+    assert not dom(client.get("/app/")).xpath("//p[@id='zone-detected']")
+
+
+def test_the_zone_is_sent_once(client, newcomer):
+    sign_in(client, newcomer, "a-password")
+    send_zone(client, "UTC")  # the browser says UTC: nothing to change, and nothing more asked
+
+    assert send_zone(client).json() == {"saved": False}
+    newcomer.refresh_from_db()
+    assert newcomer.time_zone == "UTC"
+
+
+def test_later_sign_ins_never_change_the_zone(client, newcomer):
+    sign_in(client, newcomer, "a-password")
+    client.post("/app/logout")
+    sign_in(client, newcomer, "a-password")
+
+    assert not dom(client.get("/app/")).xpath("//form[@id='detect-zone']")
+    assert send_zone(client).json() == {"saved": False}
+    newcomer.refresh_from_db()
+    assert newcomer.time_zone == "UTC"
+
+
+def test_a_zone_chosen_in_the_profile_is_never_replaced(client, newcomer):
+    sign_in(client, newcomer, "a-password")
+    client.post(
+        "/app/profile",
+        {"name": "New Person", "time_zone": "UTC", "page_slug": "", "language": "en"},
+    )
+
+    assert send_zone(client).json() == {"saved": False}
+    newcomer.refresh_from_db()
+    assert newcomer.time_zone == "UTC"
+
+
+def test_someone_with_a_zone_of_their_own_is_not_asked(client):
+    person = make_person(time_zone="Europe/Paris")
+    person.set_password("a-password")
+    person.last_login = None
+    person.save()
+
+    sign_in(client, person, "a-password")
+
+    assert not dom(client.get("/app/")).xpath("//form[@id='detect-zone']")
+    assert send_zone(client).json() == {"saved": False}
+    person.refresh_from_db()
+    assert person.time_zone == "Europe/Paris"
+
+
+def test_an_unknown_zone_is_refused(client, newcomer):
+    sign_in(client, newcomer, "a-password")
+
+    response = send_zone(client, "Mars/Olympus")
+
+    assert response.status_code == 400
+    newcomer.refresh_from_db()
+    assert newcomer.time_zone == "UTC"
+
+
+def test_sending_a_zone_needs_signing_in_and_a_post(client, newcomer):
+    assert send_zone(client).status_code == 302
+    client.force_login(newcomer)
+    assert client.get("/app/time-zone").status_code == 405

@@ -29,6 +29,7 @@ def posted(**changes) -> dict:
         "visibility": "public",
         "location_kind": "online",
         "location_value": "",
+        "online_meeting": "on",  # ticked for a new type: an online type needs a way to join
         "hours_mode": "working_hours",
         "buffer_before_minutes": "0",
         "buffer_after_minutes": "0",

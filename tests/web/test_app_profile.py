@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from dom import dom, text
 from makers import make_person
 
 from bookwithme.directory.models import Person, update_profile
@@ -78,7 +79,6 @@ def test_a_blank_page_address_means_no_page(signed_in, alex):
     ("changes", "field", "api"),
     [
         ({"page_slug": "admin"}, "page_slug", {"page_slug": "admin"}),
-        ({"page_slug": "not a slug"}, "page_slug", {"page_slug": "not a slug"}),
         ({"time_zone": "Mars/Olympus"}, "time_zone", {"time_zone": "Mars/Olympus"}),
         ({"name": "Two\nlines"}, "name", {"name": "Two\nlines"}),
         ({"language": "de"}, "language", {"language": "de"}),
@@ -101,15 +101,34 @@ def test_bad_input_shows_the_apis_message(signed_in, alex, changes, field, api):
     )
 
 
-def test_a_page_address_someone_else_has_is_refused(signed_in, alex):
+def test_a_page_address_someone_else_has_is_refused_in_plain_words(signed_in, alex):
     make_person(page_slug="sam")
 
     response = signed_in.post("/app/profile", posted(page_slug="sam"))
 
     assert response.status_code == 200
-    assert 'id="id_page_slug_error"' in response.content.decode()
+    error = dom(response).xpath("//ul[@id='id_page_slug_error']")[0]
+    assert text(error) == "This is already taken; choose another."
     alex.refresh_from_db()
     assert alex.page_slug == "alex"
+
+
+def test_a_malformed_page_address_is_refused_without_jargon(signed_in, alex):
+    response = signed_in.post("/app/profile", posted(page_slug="not a slug"))
+
+    page = dom(response)
+    error = page.xpath("//ul[@id='id_page_slug_error']")[0]
+    assert text(error) == "Use only letters without accents, digits and dashes."
+    assert "slug" not in text(page.body).lower()
+    alex.refresh_from_db()
+    assert alex.page_slug == "alex"
+
+
+def test_the_page_address_field_says_what_it_is(signed_in):
+    page = dom(signed_in.get("/app/profile"))
+
+    assert text(page.xpath("//label[@for='id_page_slug']")[0]) == "Address of your page"
+    assert "slug" not in text(page.body).lower()
 
 
 def test_a_failed_save_keeps_the_input_but_not_the_change(signed_in, alex):

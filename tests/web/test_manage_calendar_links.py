@@ -25,12 +25,17 @@ HOSTILE_PLACE = "1 rue A & B, Paris #2 / 3e étage + cour"
 
 def book(*, title="Intro call", location=None, online=False, name="Sam Doe"):
     owner = make_person(name="Alex Martin")
-    fields = {"slug": "intro", "title": title, "online_meeting": online}
+    # An online type needs a way to join: made with a link, which "no place" then drops.
+    fields = {"slug": "intro", "title": title, "online_meeting": online or not location}
     if location:
         fields["location"] = {"kind": "in_person", "value": location}
     meeting_type = makers.make_type(owner, **fields)
     attendee = services.Attendee(name, "sam@example.org", "America/New_York")
     result = services.book(meeting_type, START, attendee)
+    if not online and not location:
+        # No link, no place: as booked while the link provider was switched off (`none`).
+        result.booking.meeting_url = ""
+        result.booking.save(update_fields=["meeting_url"])
     return result.booking, result.manage_token
 
 

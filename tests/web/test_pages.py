@@ -87,8 +87,16 @@ def facts(page) -> dict[str, str]:
 
 def test_person_page_shows_the_organizer_and_the_public_types_as_cards(client):
     owner = alex()
-    make_type(owner, slug="intro", title="Intro call", description="A quick first call.")
-    make_type(owner, slug="review", title="Project review", duration_minutes=45)
+    # Joined at a fixed address, or met in person: no link generated.
+    fixed = {"online_meeting": False, "location": {"kind": "online", "value": "https://x.test/a"}}
+    make_type(owner, slug="intro", title="Intro call", description="A quick first call.", **fixed)
+    make_type(
+        owner,
+        slug="review",
+        title="Project review",
+        duration_minutes=45,
+        location={"kind": "in_person", "value": "1 Main Street"},
+    )
     make_type(owner, slug="video", title="Video chat", online_meeting=True)
     make_type(owner, slug="secret", title="Secret plan", visibility="private")
     retired = make_type(owner, slug="old", title="Old offer")
@@ -447,9 +455,9 @@ def test_manage_page_shows_the_booking_in_the_attendees_zone(client):
     )
     assert text(one(page, f"//*[{has_class('organizer-name')}]")) == "Alex Martin"
     # 09:00 in Paris is 03:00 in New York.
+    # Written by bookwithme.formats, as the picker writes it (CLDR's full date, short time).
     assert [(time.get("datetime"), text(time)) for time in page.xpath("//time")] == [
-        ("2026-06-01T03:00:00-04:00", "Monday 1 June 2026, 03:00"),
-        ("2026-06-01T03:30:00-04:00", "03:30"),
+        ("2026-06-01T03:00:00-04:00", "Monday, June 1, 2026, 3:00 AM \N{EN DASH} 3:30 AM"),
     ]
     assert "America/New York" in facts(page)["When"]
     assertNotContains(response, "09:00")

@@ -38,6 +38,8 @@ MEETING_TYPES = [
         "description": "We go through your project together and agree on next steps.",
         "duration_minutes": 45,
         "buffer_after_minutes": 15,
+        # Online, so a link is generated for each booking: the attendee knows how to join.
+        "online_meeting": True,
         "questions": [
             {
                 "id": "topic",
@@ -53,6 +55,7 @@ MEETING_TYPES = [
         "description": "An hour of focused work on your question, by invitation.",
         "duration_minutes": 60,
         "visibility": MeetingType.Visibility.PRIVATE,
+        "online_meeting": True,
     },
 ]
 

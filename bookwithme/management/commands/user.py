@@ -1,6 +1,10 @@
-"""`bookwithme user create EMAIL --org D ...`: a person in an organization, with a booking page."""
+"""`bookwithme user create EMAIL --org D ...`: a person in an organization, with a booking page
+and a first meeting type (30 minutes, public). With `--invite`, they get an email with a link
+where they set their own password (`web/app/invite.py`); `user invite EMAIL` sends a new one.
+"""
 
 import secrets
+import smtplib
 from itertools import count
 
 from django.conf import settings
@@ -11,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from bookwithme.booking.meeting_types import create_first
 from bookwithme.booking.models import WorkingHours
 from bookwithme.directory.models import (
     RESERVED_SLUGS,
@@ -65,7 +70,10 @@ def find_organization(domain: str) -> Organization:
 
 
 class Command(BaseCommand):
-    help = "Manage people: `user create EMAIL --org D [--name N] [--admin] [--time-zone TZ]`."
+    help = (
+        "Manage people: `user create EMAIL --org D [--invite] [--name N] [--admin] "
+        "[--time-zone TZ]`, `user invite EMAIL`."
+    )
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -82,13 +90,26 @@ class Command(BaseCommand):
         create.add_argument(
             "--no-licence", action="store_true", help="Do not give them the booking service plan."
         )
-        create.add_argument(
-            "--password", help="Their password (default: a random one, printed once)."
+        how = create.add_mutually_exclusive_group()
+        how.add_argument(
+            "--invite",
+            action="store_true",
+            help="Email them a link to set their own password (nothing is printed).",
         )
+        how.add_argument("--password", help="Their password (default: a random one, printed once).")
+        invite = actions.add_parser(
+            "invite", help="Email a person a new link to set their password."
+        )
+        invite.add_argument("email", help="Their email.")
 
     def handle(self, *, action: str, **options):
         if action == "create":
             self.create(**options)
+        elif action == "invite":
+            person = Person.objects.filter(email__iexact=options["email"].strip()).first()
+            if person is None:
+                raise CommandError(f"Nobody has the email {options['email']}.")
+            self.send_invitation(person)
 
     def create(
         self,
@@ -100,6 +121,7 @@ class Command(BaseCommand):
         time_zone: str,
         no_licence: bool,
         password: str | None,
+        invite: bool = False,
         **options,
     ) -> None:
         email = clean_email(email)
@@ -108,9 +130,9 @@ class Command(BaseCommand):
         organization = find_organization(org)
         if Person.objects.filter(email__iexact=email).exists():
             raise CommandError(f"Someone with the email {email} already exists.")
-        generated = password is None
+        generated = password is None and not invite
         if password is None:
-            password = secrets.token_urlsafe(12)
+            password = None if invite else secrets.token_urlsafe(12)
         else:
             try:
                 validate_password(password)
@@ -131,6 +153,7 @@ class Command(BaseCommand):
                     is_staff=admin,
                 )
                 WorkingHours.objects.create(person=person)
+                create_first(person)
         except IntegrityError:  # the email or page address was taken meanwhile
             raise CommandError(
                 f"Could not create {email}: the email or page address was just taken; retry."
@@ -142,3 +165,18 @@ class Command(BaseCommand):
         )
         if generated:
             self.stdout.write(f"password: {password}")
+        if invite:
+            self.send_invitation(person)
+
+    def send_invitation(self, person: Person) -> None:
+        # Imported here: the web layer sits above this command's other imports.
+        from bookwithme.web.app.invite import invitation
+
+        try:
+            invitation(person).send()
+        except (OSError, smtplib.SMTPException) as e:
+            raise CommandError(
+                f"The invitation to {person.email} could not be sent ({type(e).__name__}: {e}); "
+                f"send it again with `bookwithme user invite {person.email}`."
+            ) from None
+        self.stdout.write(f"Invitation sent to {person.email}: a link to set their password.")

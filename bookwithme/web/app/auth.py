@@ -12,11 +12,23 @@ from django.views.decorators.cache import never_cache
 from bookwithme.directory.models import Person
 from bookwithme.web.app.forms import SignInForm, throttled
 
+# In the session of one's first sign-in while one's zone is the default: the dashboard asks
+# the browser for its zone once (`dashboard.detected_zone`).
+DETECT_ZONE = "app:detect-zone"
+
 
 class SignIn(auth_views.LoginView):
     template_name = "web/app/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        person = form.get_user()
+        first = person.last_login is None and person.time_zone == "UTC"
+        response = super().form_valid(form)  # signs in, which sets last_login
+        if first:
+            self.request.session[DETECT_ZONE] = True
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

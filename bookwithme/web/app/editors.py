@@ -8,7 +8,9 @@ keep the order they were posted in.
 Posted names, for a prefix P (the same editor serves working hours and a type's own hours):
 `P-mon-from` / `P-mon-to` (repeated, one pair per interval) for each weekday;
 `P-ov-K-date`, `P-ov-K-off`, `P-ov-K-from` / `P-ov-K-to` for the override row K;
-`q-K-id`, `q-K-label`, `q-K-kind`, `q-K-required` for the question row K.
+`q-K-id`, `q-K-label`, `q-K-kind`, `q-K-required`, `q-K-options` (one option a line, read for
+the choice kinds only) for the question row K; questions keep the order their rows are posted
+in, which the editor's up and down buttons change.
 """
 
 import re
@@ -23,7 +25,7 @@ from django.http import QueryDict
 from django.utils.dates import WEEKDAYS
 from django.utils.text import slugify
 
-from bookwithme.booking.models import QUESTION_ID_RE, QUESTION_KIND_LABELS
+from bookwithme.booking.models import CHOICE_KINDS, QUESTION_ID_RE, QUESTION_KIND_LABELS
 from bookwithme.slots import DAY_NAMES
 
 QUESTION_KINDS = list(QUESTION_KIND_LABELS.items())
@@ -148,20 +150,26 @@ def read_questions(post: QueryDict) -> list[dict[str, Any]]:
         label = post.get(f"q-{key}-label", "").strip()
         if not label:
             continue
-        questions.append(
-            {
-                "id": post.get(f"q-{key}-id", "").strip(),
-                "label": label,
-                "kind": post.get(f"q-{key}-kind", "text"),
-                "required": f"q-{key}-required" in post,
-            }
-        )
+        question = {
+            "id": post.get(f"q-{key}-id", "").strip(),
+            "label": label,
+            "kind": post.get(f"q-{key}-kind", "text"),
+            "required": f"q-{key}-required" in post,
+        }
+        if question["kind"] in CHOICE_KINDS:
+            question["options"] = _options_in(post.get(f"q-{key}-options", ""))
+        questions.append(question)
     taken = {q["id"] for q in questions if q["id"]}
     for q in questions:
         if not q["id"]:
             q["id"] = _new_question_id(q["label"], taken)
             taken.add(q["id"])
     return questions
+
+
+def _options_in(text: str) -> list[str]:
+    """One option a line; blank lines are none."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _new_question_id(label: str, taken: set[str]) -> str:
@@ -184,6 +192,7 @@ def question_rows(questions: Any) -> list[dict[str, Any]]:
             "label": q.get("label", ""),
             "kind": q.get("kind", "text"),
             "required": bool(q.get("required")),
+            "options": "\n".join(str(o) for o in q.get("options") or []),
         }
         for i, q in enumerate(questions or [])
         if isinstance(q, dict)

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, validate_slug
 from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +25,48 @@ from bookwithme.directory.models import PROFILE_FIELDS, Person, available_time_z
 from bookwithme.web.app import throttle
 from bookwithme.web.app.editors import Rows, read_hours, read_questions
 
+# Django's stock wording, by error code, in plainer words for the people using the app.
+PLAIN_FIELD_ERRORS: dict[str, Any] = {
+    "required": _("Please fill this in."),
+    "invalid_choice": _("Choose one of the options offered."),
+}
+PLAIN_TYPED_ERRORS: dict[type, Any] = {
+    forms.DateTimeField: _("Enter a date and a time."),
+    forms.IntegerField: _("Enter a whole number."),
+}
+# A service's refusal in Django's stock words (model validators), and what the app says.
+PLAIN_SERVICE_ERRORS: dict[str, Any] = {
+    str(validate_slug.message): _("Use only letters without accents, digits and dashes."),
+}
+PLAIN_UNIQUE = _("This is already taken; choose another.")
+
+
+def plain(error: ValidationError) -> ValidationError:
+    """A service's message as the app shows it: Django's stock sentences (which say "slug")
+    replaced, the services' own messages kept word for word."""
+    if error.code == "unique":
+        return ValidationError(PLAIN_UNIQUE, code="unique")
+    replacement = PLAIN_SERVICE_ERRORS.get(str(error.message))
+    return ValidationError(replacement, code=error.code) if replacement else error
+
+
+def plain_messages(field: forms.Field) -> None:
+    """Django's stock messages of a field in plainer words; a field's own message stays."""
+    stock: dict[str, Any] = {}
+    for kind in reversed(type(field).__mro__):
+        stock.update(getattr(kind, "default_error_messages", {}))
+    plainer = dict(PLAIN_FIELD_ERRORS)
+    for kind, message in PLAIN_TYPED_ERRORS.items():
+        if isinstance(field, kind):
+            plainer["invalid"] = message
+    for code, message in plainer.items():
+        if code in field.error_messages and field.error_messages[code] is stock.get(code):
+            field.error_messages[code] = message
+
 
 class AppForm(forms.Form):
-    """Labels without a colon; a service's messages shown under the fields they name."""
+    """Labels without a colon, plain error messages; a service's messages shown under the
+    fields they name."""
 
     # A service's field name -> this form's field, where they differ.
     field_for: dict[str, str] = {}
@@ -35,12 +74,15 @@ class AppForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            plain_messages(field)
 
     def refuse(self, error: ValidationError) -> None:
         """A service's refusal: each message under the field it names, the rest above."""
         for name, errors in error.update_error_dict({}).items():
             name = self.field_for.get(name, name)
-            self.add_error(name if name in self.fields else None, errors)
+            shown = [plain(e) if isinstance(e, ValidationError) else e for e in errors]
+            self.add_error(name if name in self.fields else None, shown)
 
     def clean(self):
         # Every posted value, also those of the row editors: no person types a NUL, and
@@ -90,7 +132,12 @@ class SignInForm(Throttled, AuthenticationForm):
         email.label = _("Email")
         email.widget.input_type = "email"
         email.widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        email.error_messages["required"] = _("Enter your email address.")
         self.fields["password"].label = _("Password")
+        self.fields["password"].error_messages["required"] = _("Enter your password.")
+        self.error_messages["invalid_login"] = _(
+            "This email and password do not match an account. Check them and try again."
+        )
 
     def clean_username(self) -> str:
         # Emails are stored in lower case.
@@ -209,6 +256,17 @@ class LinkForm(AppForm):
         super().__init__(*args, **kwargs)
 
 
+class MoveForm(AppForm):
+    """The organizer's choice of a new time for a booking, among the free ones shown;
+    `services.reschedule` says whether it is still free."""
+
+    start = forms.DateTimeField(label=_("New time"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].error_messages["required"] = _("Pick a new time.")
+
+
 class CancelForm(AppForm):
     reason = forms.CharField(
         label=_("Reason (optional)"),
@@ -240,8 +298,14 @@ class EventForm(AppForm):
     title = forms.CharField(
         label=_("Title"), required=False, help_text=_("Only you see it, e.g. Dentist.")
     )
-    start = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocal())
-    end = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocal())
+    start = forms.DateTimeField(
+        label=_("Starts"),
+        widget=DateTimeLocal(),
+        error_messages={"required": _("Say when it starts.")},
+    )
+    end = forms.DateTimeField(
+        label=_("Ends"), widget=DateTimeLocal(), error_messages={"required": _("Say when it ends.")}
+    )
     busy = forms.TypedChoiceField(
         label=_("Show me as"),
         choices=[("busy", _("Busy: no bookings then")), ("free", _("Free: just a note"))],
@@ -276,6 +340,7 @@ def describe_rule(rule: str) -> str:
 class ImportForm(AppForm):
     file = forms.FileField(
         label=_("Calendar file (.ics)"),
+        error_messages={"required": _("Choose a calendar file (.ics) to import.")},
         widget=forms.ClearableFileInput(attrs={"accept": ".ics,text/calendar"}),
     )
 
@@ -306,7 +371,10 @@ class ProfileForm(AppForm):
 _PROFILE_HELP: dict[str, Any] = {
     "name": _("Shown on your page."),
     "time_zone": _("Your working hours and your calendar are read in this zone."),
-    "page_slug": _("Letters, digits and dashes. Leave it blank to have no page."),
+    "page_slug": _(
+        "The end of your page's web address: letters, digits and dashes. "
+        "Leave it blank to have no page."
+    ),
     "language": _("The language of the emails you receive."),
 }
 ProfileForm.base_fields = fields_for_model(
@@ -314,7 +382,10 @@ ProfileForm.base_fields = fields_for_model(
     PROFILE_FIELDS,
     formfield_callback=typed,
     widgets={"page_slug": forms.TextInput({"autocapitalize": "none", "spellcheck": "false"})},
-    labels={"page_published": _("Page published: visitors can see it and book")},  # type: ignore[dict-item]
+    labels={
+        "page_slug": _("Address of your page"),  # type: ignore[dict-item]
+        "page_published": _("Page published: visitors can see it and book"),  # type: ignore[dict-item]
+    },
     help_texts=_PROFILE_HELP,
 )
 
@@ -324,6 +395,7 @@ def address(label, help_text) -> forms.CharField:
     return forms.CharField(
         label=label,
         help_text=help_text,
+        error_messages={"required": _("Enter the address.")},
         widget=forms.URLInput(
             attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
         ),

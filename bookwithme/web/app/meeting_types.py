@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from bookwithme.booking import addresses
 from bookwithme.booking import meeting_types as types
-from bookwithme.booking.models import MeetingType, WorkingHours
+from bookwithme.booking.models import CHOICE_KINDS, MeetingType, WorkingHours
 from bookwithme.web.app.auth import SignedInRequest, signed_in
 from bookwithme.web.app.editors import QUESTION_KINDS, hours_editor, question_rows
 from bookwithme.web.app.forms import MeetingTypeForm
@@ -35,7 +35,9 @@ def index(request: SignedInRequest) -> HttpResponse:
 @signed_in
 @require_http_methods(["GET", "HEAD", "POST"])
 def new(request: SignedInRequest) -> HttpResponse:
-    return _edit(request, MeetingType(owner=request.user, duration_minutes=NEW_DURATION))
+    # Online, with a generated link: a new type's attendees know how to join.
+    new_type = MeetingType(owner=request.user, duration_minutes=NEW_DURATION, online_meeting=True)
+    return _edit(request, new_type)
 
 
 @signed_in
@@ -68,6 +70,8 @@ def _edit(request: SignedInRequest, mt: MeetingType) -> HttpResponse:
         "editor": hours_editor(hours),
         "questions": question_rows(form["questions"].value()),
         "question_kinds": QUESTION_KINDS,
+        "choice_kinds": "|".join(CHOICE_KINDS),  # the kinds whose options the row shows
+        "choice_kind_list": CHOICE_KINDS,
     }
     return render(request, "web/app/type_form.html", context)
 

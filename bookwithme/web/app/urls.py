@@ -3,6 +3,7 @@ from django.urls import path
 from bookwithme.web.app import (
     auth,
     availability,
+    bookings,
     calendar,
     connected_calendars,
     dashboard,
@@ -17,7 +18,11 @@ urlpatterns = [
     path("login", auth.sign_in, name="login"),
     path("logout", auth.sign_out, name="logout"),
     path("", dashboard.dashboard, name="dashboard"),
-    path("bookings/<int:booking_id>/cancel", dashboard.cancel_booking, name="cancel_booking"),
+    path("time-zone", dashboard.detected_zone, name="detected_zone"),
+    path("bookings", bookings.index, name="bookings"),
+    path("bookings/export.csv", bookings.export, name="bookings_export"),
+    path("bookings/<int:booking_id>/cancel", bookings.cancel, name="cancel_booking"),
+    path("bookings/<int:booking_id>/move", bookings.move, name="move_booking"),
     path("types/", meeting_types.index, name="types"),
     path("types/new", meeting_types.new, name="type_new"),
     path("types/<int:type_id>/", meeting_types.edit, name="type_edit"),
@@ -44,4 +49,6 @@ urlpatterns = [
     ),
     path("profile", profile.profile, name="profile"),
     path("profile/password", profile.password, name="password"),
+    path("profile/photo", profile.photo, name="photo"),
+    path("profile/photo/remove", profile.remove_photo, name="photo_remove"),
 ]

@@ -98,7 +98,7 @@ const field = (name) => form.elements.namedItem(name);
 function body() {
   const answers = {};
   for (const input of form.querySelectorAll('[name^="answers."]')) {
-    answers[input.name.slice("answers.".length)] = input.value;
+    answers[input.name.slice("answers.".length)] = answerOf(input);
   }
   // The page's language, which Django chose among settings.LANGUAGES (the one list).
   const lang = document.documentElement.lang;
@@ -111,6 +111,17 @@ function body() {
     ...(lang ? { language: lang } : {}),
     answers,
   };
+}
+
+// An answer as the API takes it: the option picked (single choice), the options picked
+// (multiple choice: a fieldset of boxes), whether a lone box is ticked, or the text typed.
+function answerOf(input) {
+  if (input.tagName === "FIELDSET") {
+    const picked = [...input.querySelectorAll("input:checked")].map((box) => box.value);
+    return input.dataset.kind === "multiple_choice" ? picked : picked[0] || "";
+  }
+  if (input.type === "checkbox") return input.checked;
+  return input.value;
 }
 
 function setSending(on) {

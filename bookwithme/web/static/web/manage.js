@@ -1,11 +1,12 @@
 // The manage page: the time in the visitor's own zone, and moving or cancelling the booking.
 
-import { detectedZone, formatRange, zoneLabel } from "./dates.js";
+import { detectedZone, formatRange, onHourCycle, usePatterns, zoneLabel } from "./dates.js";
 import { readStrings, send } from "./http.js";
 import { mountPicker } from "./picker.js";
 
 const strings = readStrings();
 const page = document.querySelector("[data-manage]");
+usePatterns(strings);
 
 // The booking's time in the visitor's current zone, when it is not the attendee's.
 function showLocalTime() {
@@ -161,6 +162,7 @@ function setUpCancel(panel) {
 }
 
 showLocalTime();
+onHourCycle(showLocalTime);
 const reschedule = page.querySelector("[data-reschedule-url]");
 if (reschedule) setUpReschedule(reschedule);
 const cancel = page.querySelector("[data-cancel-url]");

@@ -7,11 +7,18 @@
 // end as the API wrote them, with the zone's offset). The returned object has refresh() (reload
 // the times, e.g. after a time was taken), zone() and focusChosen().
 // root's data-state tells where it stands: loading, ready, empty, stale or failed.
+//
+// The days follow the WAI-ARIA date picker grid: one day in the tab order, arrows move a day or
+// a week (into the next or previous month too), Page Up / Page Down a month (with Shift a
+// year), Home / End to the start or end of the week; Enter or Space picks an open day.
+// The zone is picked from a searchable list (zoneChooser, the ARIA combobox pattern), and a
+// switch sets the 12 or 24 hour clock, remembered in the browser (dates.js).
 
 import {
-  addDays, detectedZone, formatDate, formatTime, isoDateIn, parseDate, supportedZones, zoneLabel,
+  addDays, addMonths, detectedZone, formatDate, formatDay, formatTime, hourCycle, isoDateIn,
+  offsetLabel, offsetMinutes, onHourCycle, parseDate, setHourCycle, usePatterns,
 } from "./dates.js";
-import { reloadOnce, settled } from "./http.js";
+import { readStrings, reloadOnce, settled } from "./http.js";
 
 function monthOf(iso) {
   return iso.slice(0, 7);
@@ -35,40 +42,230 @@ class PickerError extends Error {
   }
 }
 
+// --- the time zone: a searchable list -----------------------------------------------------
+
+// Letters without their accents, lower case: "Montréal" and "montreal" read alike.
+function folded(text) {
+  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+// The rows of web/zones.py (json_script "web-zones") as objects, each current zone once,
+// reachable by its old names too (Chromium still says Asia/Calcutta).
+function readZones() {
+  const data = readStrings("web-zones");
+  const names = data.names || [];
+  const zones = (data.zones || []).map(([id, city, name, country, others, old]) => ({
+    id, city, name: names[name] || "", country, others, old,
+    words: folded([city, names[name] || "", country, id.replace(/[/_]/g, " ")].join(" ")),
+    otherWords: folded(others.join(" ")),
+  }));
+  const byId = new Map();
+  for (const zone of zones) {
+    byId.set(zone.id, zone);
+    for (const old of zone.old) byId.set(old, zone);
+  }
+  return { zones, byId };
+}
+
+// The combobox of web/picker.html: type to filter by city, country or zone name, arrows and
+// Enter to pick, Escape to leave it as it was. onChange(id) gets the current name of a zone.
+function zoneChooser(field, { initial, onChange, strings }) {
+  const input = field.querySelector("[data-zone-input]");
+  const listbox = field.querySelector("[data-zone-list]");
+  const hidden = field.querySelector("[data-zone]");
+  const now = field.querySelector("[data-zone-now]");
+  const status = field.querySelector("[data-zone-status]");
+  const { zones, byId } = readZones();
+  const detected = byId.get(detectedZone());
+  let chosen = byId.get(initial) || { id: initial, city: initial.replaceAll("_", " "), name: "", others: [], old: [] };
+  let shown = []; // [zone, the city that matched]
+  let active = -1;
+  let offsets = null;
+
+  function label(zone) {
+    return zone.name ? `${zone.city} (${zone.name})` : zone.city;
+  }
+
+  function describe(zone) {
+    return `${offsetLabel(zone.id)} · ${formatTime(new Date(), zone.id)}`;
+  }
+
+  function showChosen() {
+    hidden.value = chosen.id;
+    input.value = label(chosen);
+    now.textContent = (strings.zone_now || "%(time)s (%(offset)s)")
+      .replace("%(time)s", formatTime(new Date(), chosen.id))
+      .replace("%(offset)s", offsetLabel(chosen.id));
+  }
+
+  // Detected zone first, then by offset, west to east, then by city.
+  function ordered(list) {
+    offsets = offsets || new Map(zones.map((z) => [z.id, offsetMinutes(z.id)]));
+    const rest = list.filter((z) => z !== detected)
+      .sort((a, b) => offsets.get(a.id) - offsets.get(b.id) || a.city.localeCompare(b.city));
+    return list.includes(detected) ? [detected, ...rest] : rest;
+  }
+
+  function matches(query) {
+    const words = folded(query).split(/[\s,]+/).filter(Boolean);
+    if (!words.length) return ordered(zones).map((z) => [z, ""]);
+    const found = [];
+    for (const zone of ordered(zones)) {
+      if (words.every((w) => zone.words.includes(w))) found.push([zone, ""]);
+      else if (words.every((w) => zone.words.includes(w) || zone.otherWords.includes(w))) {
+        const city = zone.others.find((c) => words.some((w) => folded(c).includes(w)));
+        found.push([zone, city || ""]);
+      }
+    }
+    // Cities starting with what was typed come first.
+    const starts = ([z, via]) => folded(via || z.city).startsWith(words[0]) ? 0 : 1;
+    return found.map((row, i) => [row, i]).sort((a, b) => starts(a[0]) - starts(b[0]) || a[1] - b[1])
+      .map(([row]) => row);
+  }
+
+  function render() {
+    listbox.replaceChildren(...shown.map(([zone, via], i) => {
+      const option = document.createElement("li");
+      option.id = `picker-zone-option-${i}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(i === active));
+      option.dataset.zone = zone.id;
+      const city = document.createElement("span");
+      city.className = "zone-city";
+      city.textContent = via ? `${via} (${zone.city})` : zone.city;
+      if (zone === detected) city.textContent += ` · ${strings.zone_detected}`;
+      const meta = document.createElement("span");
+      meta.className = "zone-meta";
+      meta.textContent = [zone.name, zone.country, describe(zone)].filter(Boolean).join(" · ");
+      option.append(city, " ", meta);
+      return option;
+    }));
+    status.textContent = shown.length ? strings.zones_found.replace("%(count)s", shown.length) : strings.no_zone;
+    setActive(active);
+  }
+
+  function setActive(index) {
+    active = Math.max(-1, Math.min(index, shown.length - 1));
+    for (const option of listbox.children) {
+      option.setAttribute("aria-selected", String(option.id === `picker-zone-option-${active}`));
+    }
+    const option = active >= 0 ? listbox.children[active] : null;
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function openWith(query) {
+    shown = matches(query);
+    active = shown.length ? 0 : -1;
+    if (!query) active = Math.max(0, shown.findIndex(([z]) => z === chosen));
+    render();
+    listbox.hidden = !shown.length;
+    input.setAttribute("aria-expanded", String(!listbox.hidden));
+  }
+
+  function close({ restore = true } = {}) {
+    listbox.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    if (restore) showChosen();
+  }
+
+  function choose(zone) {
+    const changed = zone.id !== chosen.id;
+    chosen = zone;
+    close();
+    if (changed) onChange(zone.id);
+  }
+
+  input.addEventListener("input", () => openWith(input.value));
+  input.addEventListener("click", () => {
+    if (listbox.hidden) {
+      input.select();
+      openWith("");
+    }
+  });
+  input.addEventListener("keydown", (event) => {
+    const open = !listbox.hidden;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!open) return openWith(input.value === label(chosen) ? "" : input.value);
+      setActive(active + (event.key === "ArrowDown" ? 1 : -1));
+    } else if (event.key === "Enter" && open) {
+      event.preventDefault();
+      if (active >= 0) choose(shown[active][0]);
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault();
+      close();
+    } else if ((event.key === "Home" || event.key === "End") && open && event.ctrlKey) {
+      event.preventDefault();
+      setActive(event.key === "Home" ? 0 : shown.length - 1);
+    }
+  });
+  input.addEventListener("blur", () => close());
+  // Pressed with the mouse: keep the focus in the field, so blur does not close it first.
+  listbox.addEventListener("mousedown", (event) => event.preventDefault());
+  listbox.addEventListener("click", (event) => {
+    const option = event.target.closest("[role=option]");
+    if (option) choose(byId.get(option.dataset.zone));
+  });
+
+  showChosen();
+  return {
+    set(id) {
+      chosen = byId.get(id) || chosen;
+      showChosen();
+    },
+    refresh: showChosen,
+  };
+}
+
+// --- the picker ---------------------------------------------------------------------------
+
 export function mountPicker(root, { slotsUrl, onPick, strings }) {
   const $ = (selector) => root.querySelector(selector);
-  const select = $("[data-zone]");
   const grid = $("[data-grid]");
   const times = $("[data-times]");
   const horizonDays = Number(root.dataset.horizonDays) || 60;
-  const fallbackZone = root.dataset.fallbackZone || "UTC";
+  const zonesKnown = readZones().byId;
+  // Zones by their current names: an old one detected or stored selects its current zone.
+  const current = (id) => zonesKnown.get(id)?.id || id;
+  const fallbackZone = current(root.dataset.fallbackZone || "UTC");
 
   const cache = new Map(); // "zone|YYYY-MM" -> {days: Map(date -> [slot]), notice}
-  let zone = detectedZone() || fallbackZone;
+  let zone = zonesKnown.has(detectedZone()) ? current(detectedZone()) : fallbackZone;
   let today = "";
   let lastDay = "";
   let month = "";
   let chosenDay = "";
   let chosenStart = "";
+  let focusDay = ""; // the day the keyboard moved to, focused once its month is shown
   let generation = 0; // answers of an older request are dropped
   let started = false; // a first month was shown: retrying reloads it rather than searching
 
-  fillZones();
-
-  function fillZones() {
-    const zones = supportedZones();
-    if (!zones.includes(zone)) zones.push(zone);
-    if (!zones.includes(fallbackZone)) zones.push(fallbackZone);
-    zones.sort();
-    select.replaceChildren(...zones.map((name) => {
-      const option = document.createElement("option");
-      option.value = name;
-      option.textContent = zoneLabel(name);
-      option.selected = name === zone;
-      return option;
-    }));
-    select.value = zone;
-  }
+  usePatterns(strings);
+  const chooser = zoneChooser($("[data-zone-field]"), {
+    initial: zone,
+    strings,
+    onChange(id) {
+      zone = id;
+      chosenStart = "";
+      started = false;
+      start();
+    },
+  });
+  const clock24 = $("[data-clock24]");
+  clock24.checked = hourCycle() === "h23";
+  clock24.addEventListener("change", () => setHourCycle(clock24.checked ? "h23" : "h12"));
+  onHourCycle((cycle) => {
+    clock24.checked = cycle === "h23";
+    chooser.refresh();
+    const answer = cache.get(`${zone}|${month}`);
+    if (answer) renderTimes(answer.days.get(chosenDay) || []);
+  });
 
   function setState(state) {
     root.dataset.state = state;
@@ -126,7 +323,7 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
     const badZone = error instanceof PickerError && error.status === 422 && error.body.fields?.tz;
     if (badZone && zone !== fallbackZone) {
       zone = fallbackZone;
-      select.value = zone;
+      chooser.set(zone);
       started = false;
       start();
       return;
@@ -166,9 +363,10 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
     }
   }
 
-  async function goTo(wanted, { keepDay = false } = {}) {
+  async function goTo(wanted, { keepDay = false, focus = "" } = {}) {
     const mine = ++generation;
     month = wanted;
+    focusDay = focus;
     setState("loading");
     showCalendar(true);
     render({ days: new Map() });
@@ -176,7 +374,10 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
       const answer = await fetchMonth(wanted);
       if (mine !== generation) return;
       const open = [...answer.days.keys()].sort();
-      ready(answer, keepDay && answer.days.has(chosenDay) ? chosenDay : open[0]);
+      let day = open[0];
+      if (keepDay && answer.days.has(chosenDay)) day = chosenDay;
+      if (focus && answer.days.has(focus)) day = focus;
+      ready(answer, day);
     } catch (error) {
       if (mine === generation) handleFailure(error);
     }
@@ -195,6 +396,7 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
     // Withheld times leave nothing to pick from: only the notice is shown.
     showCalendar(!answer.notice || answer.days.size > 0);
     render(answer);
+    focusDay = "";
   }
 
   function render(answer) {
@@ -205,6 +407,8 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
     renderTimes(answer.days.get(chosenDay) || []);
   }
 
+  // Every day of the month is in the grid and can take the focus (one at a time in the tab
+  // order); days without times say so and cannot be picked.
   function renderGrid(answer) {
     const firstDay = Number(strings.first_day) || 0;
     const cells = [];
@@ -220,15 +424,17 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
     const first = `${month}-01`;
     const blanks = (parseDate(first).getUTCDay() - firstDay + 7) % 7;
     for (let i = 0; i < blanks; i++) cells.push(document.createElement("span"));
-    const open = [...answer.days.keys()];
-    const focusable = chosenDay || open.sort()[0] || "";
+    const open = [...answer.days.keys()].sort();
+    const inMonth = (iso) => iso && monthOf(iso) === month;
+    const focusable = [focusDay, chosenDay, open[0], monthOf(today) === month ? today : first]
+      .find(inMonth);
     for (let iso = first; monthOf(iso) === month; iso = addDays(iso, 1)) {
       const button = document.createElement("button");
       const isOpen = answer.days.has(iso);
       button.type = "button";
       button.className = "day" + (isOpen ? " open" : "") + (iso === today ? " today" : "");
       button.dataset.date = iso;
-      button.disabled = !isOpen;
+      if (!isOpen) button.setAttribute("aria-disabled", "true");
       button.textContent = String(Number(iso.slice(8)));
       button.setAttribute("aria-pressed", String(iso === chosenDay));
       const label = formatDate(iso, { weekday: "long", day: "numeric", month: "long" });
@@ -238,6 +444,7 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
       cells.push(button);
     }
     grid.replaceChildren(...cells);
+    if (inMonth(focusDay)) grid.querySelector(`[data-date="${focusDay}"]`).focus();
   }
 
   function renderTimes(slots) {
@@ -250,7 +457,7 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
       times.replaceChildren(hint);
       return;
     }
-    title.textContent = formatDate(chosenDay, { weekday: "long", day: "numeric", month: "long" });
+    title.textContent = formatDay(chosenDay);
     times.replaceChildren(...slots.map((slot) => {
       const button = document.createElement("button");
       button.type = "button";
@@ -271,22 +478,42 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
     if (focus) grid.querySelector(`[data-date="${iso}"]`)?.focus();
   }
 
-  // Arrow keys move between bookable days, Home/End to the month's first and last one.
+  // The day a key moves to from `at` (the WAI-ARIA date picker grid), or "" for other keys.
+  function dayFor(event, at) {
+    const firstDay = Number(strings.first_day) || 0;
+    const weekday = (parseDate(at).getUTCDay() - firstDay + 7) % 7;
+    const years = event.shiftKey ? 12 : 1;
+    switch (event.key) {
+      case "ArrowRight": return addDays(at, 1);
+      case "ArrowLeft": return addDays(at, -1);
+      case "ArrowDown": return addDays(at, 7);
+      case "ArrowUp": return addDays(at, -7);
+      case "PageDown": return addMonths(at, years);
+      case "PageUp": return addMonths(at, -years);
+      case "Home": return addDays(at, -weekday);
+      case "End": return addDays(at, 6 - weekday);
+      default: return "";
+    }
+  }
+
+  // Moving the focus never picks: Enter, Space or a click does. Beyond the months that can
+  // be shown (from this one to the horizon's) the focus stops at their first or last day.
   function onGridKey(event) {
-    const current = event.target.closest(".day");
-    if (!current) return;
-    const open = [...grid.querySelectorAll(".day.open")].map((b) => b.dataset.date);
-    const at = current.dataset.date;
-    let target = "";
-    if (event.key === "ArrowRight") target = open.find((d) => d > at);
-    else if (event.key === "ArrowLeft") target = open.filter((d) => d < at).pop();
-    else if (event.key === "ArrowDown") target = open.find((d) => d >= addDays(at, 7)) || open.at(-1);
-    else if (event.key === "ArrowUp") target = open.filter((d) => d <= addDays(at, -7)).pop() || open[0];
-    else if (event.key === "Home") target = open[0];
-    else if (event.key === "End") target = open.at(-1);
-    else return;
+    const day = event.target.closest(".day");
+    if (!day || event.altKey || event.ctrlKey || event.metaKey) return;
+    let target = dayFor(event, day.dataset.date);
+    if (!target) return;
     event.preventDefault();
-    if (target && target !== at) chooseDay(target, { focus: true });
+    const first = `${monthOf(today)}-01`;
+    const last = lastDayOf(monthOf(lastDay));
+    target = target < first ? first : target > last ? last : target;
+    if (monthOf(target) !== month) {
+      goTo(monthOf(target), { focus: target });
+      return;
+    }
+    const button = grid.querySelector(`[data-date="${target}"]`);
+    for (const other of grid.querySelectorAll(".day")) other.tabIndex = other === button ? 0 : -1;
+    button.focus();
   }
 
   grid.addEventListener("click", (event) => {
@@ -313,12 +540,6 @@ export function mountPicker(root, { slotsUrl, onPick, strings }) {
   prev.addEventListener("click", () => step(-1, prev, next));
   next.addEventListener("click", () => step(1, next, prev));
   $("[data-retry]").addEventListener("click", () => (started ? goTo(month, { keepDay: true }) : start()));
-  select.addEventListener("change", () => {
-    zone = select.value;
-    chosenStart = "";
-    started = false;
-    start();
-  });
 
   start();
 

@@ -6,7 +6,10 @@
 // of an added row are its own. Containers nest (a date override holds its own hours).
 //
 // Choices: <el data-shown-when="NAME=VALUE"> is shown only while the form's input NAME (a
-// radio group or a select) has VALUE.
+// radio group or a select) has VALUE (or one of VALUE|OTHER|...).
+//
+// Order: a row's [data-move-row="up"] and [data-move-row="down"] buttons swap it with its
+// neighbour; rows are posted, and kept, in the order they stand.
 let added = 0;
 
 function child(container, selector) {
@@ -41,6 +44,17 @@ function removeRow(button) {
   if (add) add.focus();
 }
 
+function moveRow(button) {
+  const row = button.closest("[data-row]");
+  if (!row) return;
+  const up = button.dataset.moveRow === "up";
+  const other = up ? row.previousElementSibling : row.nextElementSibling;
+  if (!other) return;
+  if (up) other.before(row);
+  else other.after(row);
+  button.focus(); // the keyboard stays on the row it moves
+}
+
 function current(name) {
   const field = document.querySelector(`[name="${name}"]`);
   if (!field) return null;
@@ -53,8 +67,8 @@ function current(name) {
 
 function showChosen() {
   for (const part of document.querySelectorAll("[data-shown-when]")) {
-    const [name, value] = part.dataset.shownWhen.split("=");
-    part.hidden = current(name) !== value;
+    const [name, values] = part.dataset.shownWhen.split("=");
+    part.hidden = !values.split("|").includes(current(name));
   }
 }
 
@@ -63,6 +77,12 @@ document.addEventListener("click", (event) => {
   if (add) {
     event.preventDefault();
     addRow(add.closest("[data-rows]"));
+    return;
+  }
+  const move = event.target.closest("[data-move-row]");
+  if (move) {
+    event.preventDefault();
+    moveRow(move);
     return;
   }
   const remove = event.target.closest("[data-remove-row]");
