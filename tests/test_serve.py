@@ -167,3 +167,25 @@ def test_serve_refuses_a_bad_port(tmp_path):
     out = liveserver.output(proc)
     assert proc.returncode != 0
     assert "--port must be between 1 and 65535" in out
+
+
+def test_with_json_logs_every_line_serve_prints_is_a_json_object(tmp_path):
+    """serve's own lines, gunicorn's and the task workers', start to stop: nothing plain left
+    for a log shipper to choke on."""
+    port = free_port()
+    env = liveserver.server_env(tmp_path) | {"LOG_FORMAT": "json"}
+    with liveserver.serving(env, port, "--workers", "1") as proc:
+        wait_for_health(port, proc)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=DEADLINE)
+        lines = [line for line in liveserver.output(proc).splitlines() if line.strip()]
+    entries = []
+    for line in lines:
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"not a JSON object: {line!r}")
+    by = {(e["logger"], e["message"].split(" ")[0]) for e in entries}
+    assert ("bookwithme.serve", "bookwithme") in by  # "bookwithme serving on ..."
+    assert any(e["logger"] == "gunicorn.error" and "Listening at" in e["message"] for e in entries)
+    assert entries[-1]["message"] == "bookwithme stopped"

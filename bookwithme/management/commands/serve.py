@@ -14,6 +14,8 @@ worker or web server is left behind holding the port.
 """
 
 import ctypes
+import json
+import logging
 import os
 import shutil
 import signal
@@ -37,6 +39,37 @@ STEADY_AFTER = 60.0
 WORKERS = {"mail worker": ["mail"], "calendars worker": ["calendars", "default"]}
 
 PR_SET_PDEATHSIG = 1
+
+logger = logging.getLogger("bookwithme.serve")
+
+
+def gunicorn_log_config(folder: str) -> list[str]:
+    """With LOG_FORMAT=json, gunicorn's own lines (starting, listening, a worker booted or
+    killed) as JSON objects too, through the project's formatter: a file of logging
+    configuration in `folder`, and the option naming it. Its access log stays off: the
+    project's middleware writes one line per request."""
+    if settings.LOG_FORMAT != "json":
+        return []
+    config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "bookwithme.observe.logs.JsonFormatter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": [], "propagate": False},
+        },
+    }
+    path = os.path.join(folder, "gunicorn-logging.json")
+    with open(path, "w") as out:
+        json.dump(config, out)
+    return ["--log-config-json", path]
 
 
 def restart_delay(previous: float | None, ran_for: float) -> float:
@@ -116,7 +149,8 @@ class Command(BaseCommand):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        children = [Child("web", self._gunicorn(bind, workers, threads), restarts=False)]
+        web = self._gunicorn(bind, workers, threads) + gunicorn_log_config(metrics_dir)
+        children = [Child("web", web, restarts=False)]
         if not no_worker:
             children += [
                 Child(name, self._worker(queues), restarts=True) for name, queues in WORKERS.items()
@@ -131,7 +165,7 @@ class Command(BaseCommand):
         preexec = _die_with_parent()
         for child in children:
             child.start(preexec)
-        self.stdout.write(f"bookwithme serving on http://{bind}/ (Ctrl-C stops)")
+        self.say(f"bookwithme serving on http://{bind}/ (Ctrl-C stops)")
         failed = None
         try:
             while not stop_signal and failed is None:
@@ -146,7 +180,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the {failed.name} process exited with code {failed.exited()}; stopped the rest"
             )
-        self.stdout.write("bookwithme stopped")
+        self.say("bookwithme stopped")
+
+    def say(self, message: str, level: int = logging.INFO) -> None:
+        """One of serve's own lines: a log record with LOG_FORMAT=json (one JSON object per
+        line, like every other line), else plain text (stderr for warnings)."""
+        if settings.LOG_FORMAT == "json":
+            logger.log(level, message)
+        elif level >= logging.WARNING:
+            self.stderr.write(message)
+        else:
+            self.stdout.write(message)
 
     def _tend(self, children: list[Child], preexec) -> Child | None:
         """Restart the workers that died when their time has come; the child whose death stops
@@ -165,8 +209,9 @@ class Command(BaseCommand):
             child.delay = restart_delay(child.delay, now - child.started_at)
             child.start_at = now + child.delay
             child.process = None
-            self.stderr.write(
-                f"the {child.name} exited with code {code}; starting it again in {child.delay:g} s"
+            self.say(
+                f"the {child.name} exited with code {code}; starting it again in {child.delay:g} s",
+                level=logging.WARNING,
             )
         return None
 
