@@ -140,6 +140,24 @@ def serving(env: dict[str, str], port: int, *args: str) -> Iterator[subprocess.P
         kill_tree(proc)
 
 
+@contextlib.contextmanager
+def seeded_server(tmp: Path, seed: str) -> Iterator[dict]:
+    """`serve` with 4 web workers and no task workers on a fresh database, seeded by `seed`
+    (Django code printing one JSON object): yields {"base": its URL, **that object}. Booking
+    rate limits are off: the requests of a test all come from one address."""
+    with scratch_database(tmp) as database_url:
+        env = server_env(tmp, database_url)
+        env["BOOKWITHME_BOOKING_RATE_LIMIT"] = "0"
+        port = free_port()
+        proc = start_serve(env, port, "--workers", "4", "--no-worker")
+        try:
+            wait_for_health(port, proc)
+            seeded = json.loads(run_python(env, seed))
+            yield {"base": f"http://127.0.0.1:{port}", **seeded}
+        finally:
+            stop(proc)
+
+
 def output(proc: subprocess.Popen) -> str:
     return proc.log_path.read_text()  # type: ignore[attr-defined]
 

@@ -3,6 +3,7 @@
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from django.db.models import Case, When
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
@@ -31,7 +32,7 @@ from bookwithme.api.schemas import (
     RescheduleIn,
     WorkingHoursIO,
 )
-from bookwithme.booking import addresses, feeds, meeting_types, services
+from bookwithme.booking import addresses, approval, feeds, meeting_types, services
 from bookwithme.booking.availability import day_span
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.calendars.errors import InputError
@@ -211,8 +212,10 @@ def list_bookings(
     request: HttpRequest,
     from_: DateParam | None = Query(None, alias="from"),
     to: DateParam | None = None,
-    status: Literal["confirmed", "cancelled"] | None = None,
+    status: Literal["pending", "confirmed", "declined", "cancelled"] | None = None,
 ):
+    """Your bookings: those waiting for your approval first, then the rest, each by start;
+    `status=pending` for those waiting alone."""
     person = me(request)
     tz = ZoneInfo(person.time_zone)
     check_dates(from_, to)
@@ -223,7 +226,8 @@ def list_bookings(
         bookings = bookings.filter(start__lt=day_span(to, to, tz)[1])
     if status:
         bookings = bookings.filter(status=status)
-    return bookings.order_by("start", "pk")[:2000]
+    waiting_first = Case(When(status=Booking.Status.PENDING, then=0), default=1)
+    return bookings.order_by(waiting_first, "start", "pk")[:2000]
 
 
 @router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
@@ -240,4 +244,21 @@ def reschedule_booking(request: HttpRequest, booking_id: int, payload: Reschedul
     as when they move it themselves (409 `slot_unavailable`, `booking_cancelled`)."""
     person = me(request)
     booking = get_object_or_404(Booking, pk=booking_id, owner=person)
-    return services.reschedule(booking, payload.start)
+    return services.reschedule(booking, payload.start, by=Booking.CancelledBy.ORGANIZER)
+
+
+@router.post("/bookings/{booking_id}/approve", response={200: BookingOut, **ERRORS})
+def approve_booking(request: HttpRequest, booking_id: int):
+    """Confirm a booking waiting for your approval: the attendee gets the confirmation and the
+    invitation. 409 `not_pending` once it is decided (or past its approval deadline)."""
+    booking = get_object_or_404(Booking, pk=booking_id, owner=me(request))
+    return approval.approve(booking)
+
+
+@router.post("/bookings/{booking_id}/decline", response={200: BookingOut, **ERRORS})
+def decline_booking(request: HttpRequest, booking_id: int, payload: CancelIn | None = None):
+    """Decline a booking waiting for your approval, with an optional reason the attendee
+    reads; its time is freed. 409 `not_pending` once it is decided."""
+    booking = get_object_or_404(Booking, pk=booking_id, owner=me(request))
+    reason = payload.reason if payload else ""
+    return approval.decline(booking, reason=reason or "")

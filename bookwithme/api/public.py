@@ -30,8 +30,15 @@ from bookwithme.api.schemas import (
     TimeZone,
 )
 from bookwithme.booking import access, addresses, services
-from bookwithme.booking.availability import MAX_SPAN_DAYS, Days, Offer, offer, offer_on_page
-from bookwithme.booking.errors import BookingCancelled, NotFound
+from bookwithme.booking.availability import (
+    MAX_SPAN_DAYS,
+    Days,
+    Offer,
+    offer,
+    offer_on_page,
+    sized,
+)
+from bookwithme.booking.errors import BookingCancelled, BookingPending, NotFound
 from bookwithme.booking.ics import invitation
 from bookwithme.booking.models import Booking, Link, MeetingType
 from bookwithme.clients import client_address
@@ -69,9 +76,17 @@ def _slots_response(answer: Offer) -> HttpResponse:
     return HttpResponse(answer.json(), content_type="application/json")
 
 
-def _slots(mt: MeetingType, from_, to, tz, ignoring: Booking | None = None) -> HttpResponse:
+def _slots(
+    mt: MeetingType, from_, to, tz, ignoring: Booking | None = None, length: int | None = None
+) -> HttpResponse:
     days = _days(mt.owner.time_zone, from_, to, tz)
-    return _slots_response(offer(mt, days, ignoring=ignoring))
+    return _slots_response(offer(mt, days, ignoring=ignoring, length=length))
+
+
+# The `duration` of the slots routes: one of the type's lengths (422 otherwise).
+DURATION = Query(
+    None, ge=5, le=720, description="One of the type's `durations_minutes` (default: its own)."
+)
 
 
 # Bookings and moves one client address may attempt in a window
@@ -99,8 +114,16 @@ def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: L
         notes=payload.notes or "",
         language=payload.language or get_language_from_request(request)[:2],
         answers=payload.answers,
+        guests=tuple(payload.guests or ()),
     )
-    result = services.book(mt, payload.start, attendee, link=link, idempotency_key=key)
+    result = services.book(
+        mt,
+        payload.start,
+        attendee,
+        link=link,
+        idempotency_key=key,
+        length=payload.duration_minutes,
+    )
     return Status(201, result.booking)
 
 
@@ -129,9 +152,12 @@ def page_slots(
     from_: DateParam | None = Query(None, alias="from"),
     to: DateParam | None = None,
     tz: TimeZone | None = None,
+    duration: int | None = DURATION,
 ):
     # Answered from the cache after one small query when nothing has changed.
-    answer = offer_on_page(page_slug, type_slug, lambda owner_tz: _days(owner_tz, from_, to, tz))
+    answer = offer_on_page(
+        page_slug, type_slug, lambda owner_tz: _days(owner_tz, from_, to, tz), length=duration
+    )
     return _slots_response(answer)
 
 
@@ -176,9 +202,11 @@ def link_slots(
     from_: DateParam | None = Query(None, alias="from"),
     to: DateParam | None = None,
     tz: TimeZone | None = None,
+    duration: int | None = DURATION,
 ):
     link = access.link_for(token, address=client_address(request))
-    return _slots(link.meeting_type, from_, to, tz)
+    mt = sized(link.meeting_type, duration, field="duration")
+    return _slots(link.meeting_type, from_, to, tz, length=mt.duration_minutes)
 
 
 @router.post("/links/{token}/bookings", response={201: BookedOut, **ERRORS})
@@ -215,12 +243,16 @@ def manage_slots(
     tz: TimeZone | None = None,
 ):
     booking = access.booking_for(token, address=client_address(request))
+    if booking.is_pending:
+        raise BookingPending()
     if not booking.is_active:
         raise BookingCancelled()
     access.check_page(booking.owner)
     mt = booking.meeting_type
     mt.owner = booking.owner
-    return _slots(mt, from_, to, tz or booking.attendee_time_zone, ignoring=booking)
+    # A move keeps the booking's length.
+    zone = tz or booking.attendee_time_zone
+    return _slots(mt, from_, to, zone, ignoring=booking, length=booking.length_minutes)
 
 
 @router.post("/manage/{token}/reschedule", response={200: ManageOut, **ERRORS})
@@ -229,7 +261,7 @@ def manage_reschedule(request: HttpRequest, token: str, payload: RescheduleIn):
     booking = access.booking_for(token, address=client_address(request))
     if booking.is_active:
         access.check_page(booking.owner)
-    return services.reschedule(booking, payload.start)
+    return services.reschedule(booking, payload.start, by=Booking.CancelledBy.ATTENDEE)
 
 
 @router.post("/manage/{token}/cancel", response={200: StatusOut, **ERRORS})
@@ -240,9 +272,11 @@ def manage_cancel(request: HttpRequest, token: str, payload: CancelIn | None = N
     return {"status": booking.status}
 
 
-@router.get("/manage/{token}/ics", response={404: Error, 429: Error})
+@router.get("/manage/{token}/ics", response={404: Error, 409: Error, 429: Error})
 def manage_ics(request: HttpRequest, token: str):
     booking = access.booking_for(token, address=client_address(request))
+    if booking.is_pending:
+        raise BookingPending()  # no invitation before it is confirmed
     method = "PUBLISH" if booking.is_active else "CANCEL"
     body = invitation(booking, method=method, manage_url=addresses.manage_url(token))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -149,6 +149,9 @@ class MeOut(Schema):
     disabled_reason: str | None
     accent_color: str
     photo_url: str | None
+    # Across all of one's meeting types (null: none).
+    daily_limit: int | None
+    weekly_limit: int | None
 
     resolve_page_url = staticmethod(addresses.page_url)  # not the field above
     resolve_photo_url = staticmethod(
@@ -169,6 +172,9 @@ class MePatch(In):
     language: Language = None  # type: ignore[assignment]
     # "" goes back to the site's own colour; its contrast is checked by `update_profile`.
     accent_color: str = Field(None, pattern=r"^(#?[0-9a-fA-F]{6})?$")  # type: ignore[assignment]
+    # Bookings per day and per week at most, across all one's types; null: no limit.
+    daily_limit: int | None = Field(None, ge=1, le=100)
+    weekly_limit: int | None = Field(None, ge=1, le=500)
 
 
 class WorkingHoursIO(In):
@@ -237,10 +243,16 @@ class Question(In):
     )
 
 
-SHAPES_IN: dict[str, Any] = {"location": Location, "hours": Hours, "questions": list[Question]}
+SHAPES_IN: dict[str, Any] = {
+    "location": Location,
+    "hours": Hours,
+    "questions": list[Question],
+    "durations_minutes": list[int],
+}
 SHAPES_OUT: dict[str, Any] = {
     "location": LocationOut,
     "hours": Hours,
+    "durations_minutes": list[int],
     "slot_step_minutes": int,  # the duration while the step follows it
     "questions": list[dict[str, Any]],
 }
@@ -344,6 +356,9 @@ class BookingOut(Schema):
     cancel_reason: str
     cancelled_by: str
     created_at: datetime
+    guests: list[str]
+    # How often the attendee moved it (the type's max_reschedules counts these).
+    reschedule_count: int
 
     resolve_start = staticmethod(lambda b, context: local(b.start, organizers(context)))
     resolve_end = staticmethod(lambda b, context: local(b.end, organizers(context)))
@@ -384,8 +399,13 @@ PUBLIC_FIELDS = (
     "location_kind",
     "online_meeting",
     "questions",
+    "max_guests",
+    # The lengths a visitor chooses from (empty: duration_minutes only), and whether a
+    # booking waits for the organizer's approval.
+    "durations_minutes",
+    "requires_approval",
 )
-PUBLIC_TYPES = {"questions": list[dict[str, Any]], "owner": Owner}
+PUBLIC_TYPES = {"questions": list[dict[str, Any]], "owner": Owner, "durations_minutes": list[int]}
 PublicType = shown("PublicType", MeetingType, PUBLIC_FIELDS, types=PUBLIC_TYPES)
 PublicTypeOut = shown("PublicTypeOut", MeetingType, (*PUBLIC_FIELDS, "owner"), types=PUBLIC_TYPES)
 
@@ -423,6 +443,15 @@ class BookingIn(In):
     # Text for the text kinds, the option picked for single choice and drop-down, the options
     # picked for multiple choice, true or false for a box to tick.
     answers: dict[str, Answer] | None = None
+    # Others to invite, by email: at most the type's max_guests (checked by the booking).
+    guests: list[Annotated[OneLine, Field(max_length=254)]] | None = Field(None, max_length=10)
+    # One of the type's lengths (durations_minutes); none: its duration_minutes.
+    duration_minutes: int | None = Field(None, ge=5, le=720)
+
+
+def joinable(booking) -> str:
+    """The meeting's link, once the booking is confirmed: a request may yet be declined."""
+    return "" if booking.status in ("pending", "declined") else booking.meeting_url
 
 
 class AttendeeSide(Schema):
@@ -442,6 +471,7 @@ class BookedOut(AttendeeSide):
     ics_url: str
 
     resolve_manage_url = staticmethod(lambda b: manage_url(b.manage_token()))
+    resolve_meeting_url = staticmethod(lambda b: joinable(b))
     resolve_ics_url = staticmethod(lambda b: absolute(f"/api/v1/manage/{b.manage_token()}/ics"))
 
 
@@ -454,7 +484,12 @@ class ManageOut(AttendeeSide):
     organizer_name: str = Field(alias="owner.name")
     meeting_url: str
     time_zone: str = Field(alias="attendee_time_zone")
-    duration_minutes: int = Field(alias="meeting_type.duration_minutes")
+    # The booking's own length, one of its type's.
+    duration_minutes: int
+    guests: list[str]
+
+    resolve_duration_minutes = staticmethod(lambda b: b.length_minutes)
+    resolve_meeting_url = staticmethod(lambda b: joinable(b))
 
 
 class RescheduleIn(In):

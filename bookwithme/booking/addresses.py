@@ -33,3 +33,8 @@ def manage_url(token: str) -> str:
 
 def bookings_feed_url(token: str) -> str:
     return absolute(f"/feeds/{token}.ics")
+
+
+def approval_url(action: str, token: str) -> str:
+    """The organizer's approve or decline link for a pending booking (`booking.approval`)."""
+    return absolute(f"/approval/{action}/{token}")

@@ -31,9 +31,11 @@ from zoneinfo import ZoneInfo
 from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookwithme import slots
 from bookwithme.booking import access
+from bookwithme.booking.errors import Invalid
 from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.calendars.busy import busy_spans, epoch_microseconds
 from bookwithme.calendars.models import Connection, stale_after
@@ -48,6 +50,8 @@ _PAD = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
 # Why an answer offers nothing: a connected calendar's busy time is too old to trust.
 NOTICE_STALE = "calendar_stale"
+# The bookings that count against limits: confirmed, or waiting for approval (time held).
+COUNTED = (Booking.Status.CONFIRMED, Booking.Status.PENDING)
 
 
 def day_span(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -146,9 +150,11 @@ def offer(
     *,
     now: datetime | None = None,
     ignoring: Booking | None = None,
+    length: int | None = None,
 ) -> Offer:
     """The starts `meeting_type` offers whose date in `days.tz` is within the days asked;
-    none, with `NOTICE_STALE`, while a connected calendar of the owner is stale.
+    none, with `NOTICE_STALE`, while a connected calendar of the owner is stale. `length`:
+    the minutes chosen among the type's lengths (`sized` checks it; None: its default).
 
     Pages ask this again and again with nothing changed in between, so the answer for the
     span is cached (see `_key`). A booking never trusts this cache: `book` re-checks with
@@ -161,6 +167,8 @@ def offer(
         return Offer(days.tz, [], NOTICE_STALE)
     span_start, span_end = days.span()
     owner = meeting_type.owner
+    chosen = None if length in (None, meeting_type.duration_minutes) else length
+    meeting_type = meeting_type.of_length(chosen)
     plan = _Plan.of(meeting_type, owner.time_zone, owner.availability_version)
     if ignoring is not None:
         soonest, furthest = _bounds(meeting_type, now)
@@ -172,7 +180,14 @@ def offer(
             state.covered_until,
         )
         return Offer(days.tz, _pairs(found))
-    key = _key(meeting_type.pk, owner.availability_version, owner.time_zone, span_start, span_end)
+    key = _key(
+        meeting_type.pk,
+        owner.availability_version,
+        owner.time_zone,
+        span_start,
+        span_end,
+        length=chosen,
+    )
     pairs = _cached_pairs(key, days, lambda: (plan, state.covered_until))
     return Offer(
         days.tz, _within(pairs, meeting_type.min_notice_minutes, meeting_type.horizon_days, now)
@@ -185,9 +200,12 @@ def offer_on_page(
     days_for: Callable[[str], Days],
     *,
     now: datetime | None = None,
+    length: int | None = None,
 ) -> Offer:
     """`offer` for the public type `type_slug` of the page `page_slug`, refused as
-    `access.public_type` refuses (NotFound, PageUnavailable).
+    `access.public_type` refuses (NotFound, PageUnavailable). A `length` chosen among the
+    type's lengths (422 under `duration` when not one of them) takes the ORM's path: the hot
+    path below serves the type's default length, the one most visitors see.
 
     `days_for(owner_zone)` names the days asked (the owner's zone is what a caller defaults
     to); it is called once the page is known to be shown, so its own refusals come second.
@@ -199,6 +217,10 @@ def offer_on_page(
     horizon.
     """
     now = now or timezone.now()
+    if length is not None:
+        meeting_type = access.public_type(page_slug, type_slug)
+        length = sized(meeting_type, length, field="duration").duration_minutes
+        return offer(meeting_type, days_for(meeting_type.owner.time_zone), now=now, length=length)
     head = _head(page_slug, type_slug, now)
     if head is None or not head.shown:
         meeting_type = access.public_type(page_slug, type_slug)  # raises why
@@ -248,6 +270,20 @@ def is_offered(
     return any(s.start == start for s in found)
 
 
+def sized(meeting_type: MeetingType, length: int | None, *, field: str) -> MeetingType:
+    """The type as it books `length` minutes (None: its default length), or `Invalid` under
+    `field` (the name the request gave it) when that is not one of the type's lengths."""
+    if length is None:
+        return meeting_type
+    if length not in meeting_type.lengths:
+        choices = ", ".join(str(n) for n in meeting_type.lengths)
+        raise Invalid(
+            _("Choose one of this meeting's lengths."),
+            fields={field: [_("One of %(choices)s (minutes).") % {"choices": choices}]},
+        )
+    return meeting_type.of_length(length)
+
+
 # --- computing an answer -------------------------------------------------------------------
 
 
@@ -259,10 +295,19 @@ class _Plan(NamedTuple):
     owner_tz: ZoneInfo
     owner_version: int
     hours: Callable[[], slots.WeeklyHours]  # called only when some day is asked
+    # The owner's own daily and weekly limits, across all their types (None: no limit).
+    owner_limits: tuple[int | None, int | None] = (None, None)
 
     @classmethod
     def of(cls, meeting_type: MeetingType, owner_tz: str, owner_version: int) -> "_Plan":
-        return cls(meeting_type, ZoneInfo(owner_tz), owner_version, lambda: _hours_of(meeting_type))
+        owner = meeting_type.owner
+        return cls(
+            meeting_type,
+            ZoneInfo(owner_tz),
+            owner_version,
+            lambda: _hours_of(meeting_type),
+            (owner.daily_limit, owner.weekly_limit),
+        )
 
 
 def _hours_of(meeting_type: MeetingType) -> slots.WeeklyHours:
@@ -319,7 +364,7 @@ def _compute(
         if type_id == meeting_type.pk:
             per_day[datetime.fromtimestamp(start / 1e6, owner_tz).date()] += 1
 
-    return slots.find_slots(
+    found = slots.find_slots(
         windows,
         busy_seconds=busy,
         duration=meeting_type.duration,
@@ -332,13 +377,60 @@ def _compute(
         booked_per_day=per_day,
         tz=owner_tz,
     )
+    if found:
+        full = _full_days(plan, first, last, ignoring)
+        found = [s for s in found if s.start.astimezone(owner_tz).date() not in full]
+    return found
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _full_days(plan: _Plan, first: date, last: date, ignoring: Booking | None) -> set[date]:
+    """The owner's dates in first..last on which the type takes no more bookings by its weekly
+    limit or the owner's own daily and weekly limits across all their types (the type's daily
+    limit is `find_slots`'). Weeks are the owner's, Monday to Sunday; `ignoring` (a booking
+    being moved) does not count."""
+    meeting_type, owner_tz = plan.meeting_type, plan.owner_tz
+    owner_day, owner_week = plan.owner_limits
+    type_week = meeting_type.weekly_limit
+    if type_week is None and owner_day is None and owner_week is None:
+        return set()
+    lo, hi = day_span(_monday(first), _monday(last) + timedelta(days=6), owner_tz)
+    counted = Booking.objects.filter(
+        owner_id=meeting_type.owner_id, status__in=COUNTED, start__gte=lo, start__lt=hi
+    )
+    if ignoring is not None:
+        counted = counted.exclude(pk=ignoring.pk)
+    on_day: Counter[date] = Counter()
+    in_week: Counter[date] = Counter()
+    of_type_in_week: Counter[date] = Counter()
+    for type_id, start in counted.values_list("meeting_type_id", "start"):
+        day = start.astimezone(owner_tz).date()
+        on_day[day] += 1
+        in_week[_monday(day)] += 1
+        if type_id == meeting_type.pk:
+            of_type_in_week[_monday(day)] += 1
+    full: set[date] = set()
+    day = first
+    while day <= last:
+        week = _monday(day)
+        if (
+            (owner_day is not None and on_day[day] >= owner_day)
+            or (owner_week is not None and in_week[week] >= owner_week)
+            or (type_week is not None and of_type_in_week[week] >= type_week)
+        ):
+            full.add(day)
+        day += timedelta(days=1)
+    return full
 
 
 # `Booking.objects.blocking(owner, lo, hi)` (held to it by tests/booking/test_availability_door.py)
 # read at the floor, as busy time is: the times as epoch microseconds.
 _BLOCKING_SQL = """
 SELECT {blocked_start}, {blocked_end}, meeting_type_id, {start} FROM booking_booking
-WHERE owner_id = %(owner)s AND status = %(confirmed)s
+WHERE owner_id = %(owner)s AND status IN (%(pending)s, %(confirmed)s)
       AND blocked_start < %(hi)s AND blocked_end > %(lo)s AND id <> %(ignoring)s
 """
 
@@ -358,6 +450,7 @@ def _blocking(
     adapt = connection.ops.adapt_datetimefield_value
     params: dict[str, Any] = {
         "owner": owner_id,
+        "pending": Booking.Status.PENDING.value,
         "confirmed": Booking.Status.CONFIRMED.value,
         "lo": adapt(lo),
         "hi": adapt(hi),
@@ -376,7 +469,13 @@ def _pairs(found: list[slots.Interval]) -> list[tuple[float, float]]:
 
 
 def _key(
-    type_id: int, owner_version: int, owner_tz: str, span_start: datetime, span_end: datetime
+    type_id: int,
+    owner_version: int,
+    owner_tz: str,
+    span_start: datetime,
+    span_end: datetime,
+    *,
+    length: int | None = None,
 ) -> str:
     """Where the answer for a type and span is cached.
 
@@ -385,11 +484,13 @@ def _key(
     entry is never stale for its key; a sync that changes the owner's synced busy time (or how
     far it reaches) raises the version too. Notice, horizon and the connected calendars'
     staleness depend on the clock: notice and horizon are applied on the way out (`_within`),
-    staleness is checked before the cache is read.
+    staleness is checked before the cache is read. A length the visitor chose other than the
+    type's default (`length`) ends the key, and so the `_Body` key made from it.
     """
     return (
         f"slots:{type_id}:{owner_version}:{owner_tz}:"
         f"{span_start.timestamp():.0f}:{span_end.timestamp():.0f}"
+        + (f":{length}m" if length else "")
     )
 
 
@@ -480,8 +581,9 @@ class _Head(NamedTuple):
         with connection.cursor() as cursor:
             cursor.execute(_DETAILS_SQL, {"type": self.type_id, "owner": self.owner_id})
             row = cursor.fetchone()
-        own = dict(zip(_TYPE_COLUMNS, row[:6], strict=True))
-        own_hours, weekly, overrides, covered_until = row[6:]
+        n = len(_TYPE_COLUMNS)
+        own = dict(zip(_TYPE_COLUMNS, row[:n], strict=True))
+        own_hours, weekly, overrides, covered_until, owner_day, owner_week = row[n:]
         meeting_type = MeetingType(
             id=self.type_id,
             owner_id=self.owner_id,
@@ -499,7 +601,13 @@ class _Head(NamedTuple):
             row = WorkingHours(weekly=json.loads(weekly), overrides=_json_list(overrides))
             return row.as_hours()
 
-        plan = _Plan(meeting_type, ZoneInfo(self.owner_tz), self.owner_version, hours)
+        plan = _Plan(
+            meeting_type,
+            ZoneInfo(self.owner_tz),
+            self.owner_version,
+            hours,
+            (owner_day, owner_week),
+        )
         return plan, _instant(covered_until)
 
 
@@ -530,11 +638,14 @@ WHERE p.page_slug = %(page)s AND mt.slug = %(type)s
 # held to it by the same tests).
 _DETAILS_SQL = """
 SELECT mt.duration_minutes, mt.slot_step_minutes, mt.buffer_before_minutes,
-       mt.buffer_after_minutes, mt.daily_limit, mt.visibility, CAST(mt.hours AS TEXT),
+       mt.buffer_after_minutes, mt.daily_limit, mt.visibility, mt.weekly_limit,
+       CAST(mt.hours AS TEXT),
        CAST(wh.weekly AS TEXT), CAST(wh.overrides AS TEXT),
        (SELECT MIN(c.synced_until) FROM calendars_connection c
-        WHERE c.owner_id = %(owner)s AND c.checks_busy)
+        WHERE c.owner_id = %(owner)s AND c.checks_busy),
+       p.daily_limit, p.weekly_limit
 FROM booking_meetingtype mt
+JOIN directory_person p ON p.id = mt.owner_id
 LEFT JOIN booking_workinghours wh ON wh.person_id = mt.owner_id
 WHERE mt.id = %(type)s
 """
@@ -545,6 +656,7 @@ _TYPE_COLUMNS = (
     "buffer_after_minutes",
     "daily_limit",
     "visibility",
+    "weekly_limit",
 )
 
 

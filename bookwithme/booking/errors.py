@@ -60,3 +60,41 @@ class TooManyLookups(BookingError):
 
     code, status = "rate_limited", 429
     default_message = _("Too many unknown links from this address. Try again in a few minutes.")
+
+
+class TooLateToChange(BookingError):
+    """A visitor's cancel or move past the type's deadline; the organizer always may."""
+
+    code, status = "change_too_late", 409
+    default_message = _("It is too late to change this booking here.")
+
+
+class RescheduleLimit(BookingError):
+    """A visitor's move beyond the type's `max_reschedules`."""
+
+    code, status = "reschedule_limit", 409
+    default_message = _("This booking cannot be moved again.")
+
+
+class VisitorLimit(BookingError):
+    """One email holding the type's `visitor_limit` upcoming bookings already."""
+
+    code, status = "visitor_limit", 409
+    default_message = _("You already hold as many upcoming bookings of this kind as allowed.")
+
+
+class NotPending(BookingError):
+    """Approve or decline a booking that no longer waits for a decision (decided, timed out,
+    cancelled by its attendee)."""
+
+    code, status = "not_pending", 409
+    default_message = _("This booking is not waiting for approval any more.")
+
+
+class BookingPending(BookingError):
+    """A move of a booking still waiting for approval: it can be cancelled, not moved."""
+
+    code, status = "booking_pending", 409
+    default_message = _(
+        "This booking is still waiting for approval: it can be moved once it is confirmed."
+    )

@@ -120,7 +120,21 @@ def vevent(
         attendee.params["SCHEDULE-AGENT"] = "CLIENT"
     event.add("organizer", organizer_address)
     event.add("attendee", attendee)
+    for guest in booking.guests:
+        event.add("attendee", _guest(guest, scheduled_by_us=scheduled_by_us))
     return event
+
+
+def _guest(email: str, *, scheduled_by_us: bool) -> icalendar.vCalAddress:
+    """One of the attendee's guests: invited, not yet answered; no reply is asked, since
+    nothing reads the replies."""
+    guest = icalendar.vCalAddress(f"mailto:{email}")
+    guest.params["PARTSTAT"] = "NEEDS-ACTION"
+    guest.params["ROLE"] = "REQ-PARTICIPANT"
+    guest.params["RSVP"] = "FALSE"
+    if scheduled_by_us:
+        guest.params["SCHEDULE-AGENT"] = "CLIENT"
+    return guest
 
 
 def calendar(*, method: str = "") -> icalendar.Calendar:

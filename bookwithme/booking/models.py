@@ -4,6 +4,7 @@ The rules about these live here, on models and querysets; operations that span s
 them in one transaction (book, reschedule, cancel) live in `services.py`.
 """
 
+import copy
 import re
 import uuid
 from contextlib import suppress
@@ -167,6 +168,25 @@ def validate_options(i: int, kind: str, options: Any) -> None:
         raise ValidationError(_("Question %(i)d: an option is given twice."), params={"i": i})
 
 
+MAX_DURATIONS = 6
+
+
+def validate_durations(value: Any) -> None:
+    """The lengths a visitor may choose from: whole minutes, 5 to 720, each once, 6 at most
+    (empty: the type's one duration only)."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Give the lengths as a list of minutes."))
+    if len(value) > MAX_DURATIONS:
+        raise ValidationError(
+            _("At most %(n)d lengths to choose from."), params={"n": MAX_DURATIONS}
+        )
+    for minutes in value:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 720:
+            raise ValidationError(_("Each length is a whole number of minutes from 5 to 720."))
+    if len(set(value)) != len(value):
+        raise ValidationError(_("A length is given twice."))
+
+
 def validate_hours(value: Any) -> None:
     if value is None:
         return
@@ -319,6 +339,78 @@ class MeetingType(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Leave it blank for no limit."),
     )
+    weekly_limit = models.PositiveSmallIntegerField(
+        _("bookings per week at most"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("Counted in your own week, Monday to Sunday. Leave it blank for no limit."),
+    )
+    visitor_limit = models.PositiveSmallIntegerField(
+        _("upcoming bookings per visitor at most"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "How many upcoming meetings of this kind one email address may hold with you. "
+            "Leave it blank for no limit."
+        ),
+    )
+    durations_minutes = models.JSONField(
+        _("lengths to choose from (minutes)"),
+        default=list,
+        blank=True,
+        validators=[validate_durations],
+        help_text=_(
+            "Let visitors choose the length, such as 15, 30 and 60; the duration above is the "
+            "one chosen first. Leave it empty for that one length only."
+        ),
+    )
+    cancel_notice_minutes = models.PositiveIntegerField(
+        _("cancel up to (minutes before)"),
+        default=0,
+        validators=[MaxValueValidator(60 * 24 * 60)],
+        help_text=_(
+            "Visitors cannot cancel later than this before the start; you always can. "
+            "0: until it starts."
+        ),
+    )
+    reschedule_notice_minutes = models.PositiveIntegerField(
+        _("move up to (minutes before)"),
+        default=0,
+        validators=[MaxValueValidator(60 * 24 * 60)],
+        help_text=_(
+            "Visitors cannot move the meeting later than this before the start; you always "
+            "can. 0: until it starts."
+        ),
+    )
+    max_reschedules = models.PositiveSmallIntegerField(
+        _("moves per booking at most"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("How often a visitor may move one booking. Leave it blank for no limit."),
+    )
+    requires_approval = models.BooleanField(
+        _("you approve each booking"),
+        default=False,
+        help_text=_(
+            "A booking waits for your approval, its time held meanwhile; the visitor hears "
+            "once you decide."
+        ),
+    )
+    approval_timeout_hours = models.PositiveSmallIntegerField(
+        _("decline if not approved within (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_("A booking you have not approved by then is declined and its time freed."),
+    )
+    max_guests = models.PositiveSmallIntegerField(
+        _("guests per booking at most"),
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text=_("Visitors may invite this many others by email. 0: no guests."),
+    )
     questions = models.JSONField(
         _("questions"), default=list, blank=True, validators=[validate_questions]
     )
@@ -390,6 +482,11 @@ class MeetingType(models.Model):
             errors.setdefault("slot_step_minutes", []).append(
                 str(_("The step cannot be longer than the meeting."))
             )
+        lengths = self.durations_minutes
+        if isinstance(lengths, list) and lengths and duration not in lengths:
+            errors.setdefault("durations_minutes", []).append(
+                str(_("Include the duration above among the lengths to choose from."))
+            )
         if self.location_kind in {"in_person", "phone"} and not self.location_value.strip():
             errors.setdefault("location_value", []).append(
                 str(_("Say where (an address) or which number to call."))
@@ -428,6 +525,21 @@ class MeetingType(models.Model):
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def lengths(self) -> list[int]:
+        """The lengths a visitor may choose from, shortest first (the one duration when the
+        type offers no choice)."""
+        return sorted(self.durations_minutes or [self.duration_minutes])
+
+    def of_length(self, minutes: int | None) -> "MeetingType":
+        """This type as it books `minutes` long (None: its default): a copy, unsaved, whose
+        duration and step (when it follows the duration) are that length's."""
+        if minutes is None or minutes == self.duration_minutes:
+            return self
+        other = copy.copy(self)
+        other.duration_minutes = minutes
+        return other
 
     @property
     def step(self) -> timedelta:
@@ -524,9 +636,17 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def confirmed(self) -> "BookingQuerySet":
         return self.filter(status=Booking.Status.CONFIRMED)
 
+    def pending(self) -> "BookingQuerySet":
+        """Bookings waiting for their organizer's approval."""
+        return self.filter(status=Booking.Status.PENDING)
+
+    def holding(self) -> "BookingQuerySet":
+        """Bookings that hold their time: confirmed ones, and those waiting for approval."""
+        return self.filter(status__in=Booking.HOLDING)
+
     def blocking(self, owner_id: int, start, end) -> "BookingQuerySet":
-        """Confirmed bookings whose blocked time (with buffers) overlaps [start, end)."""
-        return self.confirmed().filter(
+        """Bookings holding their time whose blocked time (with buffers) overlaps [start, end)."""
+        return self.holding().filter(
             owner_id=owner_id, blocked_start__lt=end, blocked_end__gt=start
         )
 
@@ -544,7 +664,9 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
 class Booking(models.Model):
     class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
         CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
         CANCELLED = "cancelled", _("Cancelled")
 
     class CancelledBy(models.TextChoices):
@@ -566,6 +688,12 @@ class Booking(models.Model):
     attendee_language = models.CharField(_("language"), max_length=8, default="en")
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # Others the attendee invited (emails): they get the invitation too; one booking, one slot.
+    guests = models.JSONField(_("guests"), default=list, blank=True)
+    # How often the attendee moved it (the type's max_reschedules counts these).
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+    # When the organizer approved or declined it (types that require approval), or it timed out.
+    decided_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
     )
@@ -616,9 +744,22 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return f"{self.meeting_type} with {self.attendee_name} at {self.start:%Y-%m-%d %H:%M}Z"
 
+    # The statuses whose time is taken (the database refuses overlaps among them, migration
+    # 0011): a booking waiting for approval holds its time until it is decided.
+    HOLDING = (Status.PENDING.value, Status.CONFIRMED.value)
+
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.CONFIRMED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def length_minutes(self) -> int:
+        """Its length as booked: one of its type's (`durations_minutes`), kept when moved."""
+        return int((self.end - self.start).total_seconds() // 60)
 
     def labelled_answers(self) -> list[tuple[str, str]]:
         """The attendee's answers, labelled with their questions, in the questions' order."""

@@ -24,16 +24,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
-from bookwithme.booking import signals
-from bookwithme.booking.availability import is_offered
+from bookwithme.booking import availability, signals
+from bookwithme.booking.availability import COUNTED, is_offered
+from bookwithme.booking.changes import cancel_refusal, move_refusal
 from bookwithme.booking.errors import (
     BookingCancelled,
+    BookingPending,
     Invalid,
     LinkExpired,
     LinkUsed,
     NotFound,
     SlotUnavailable,
+    VisitorLimit,
 )
 from bookwithme.booking.meetings import meeting_url_for
 from bookwithme.booking.models import (
@@ -64,6 +68,8 @@ class Attendee:
     notes: str = ""
     language: str = "en"
     answers: dict[str, Any] | None = None
+    # Others invited by email (the type's max_guests at most): they get the invitation too.
+    guests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,48 @@ def clean_attendee(meeting_type: MeetingType, attendee: Attendee) -> Attendee:
     languages = dict(settings.LANGUAGES)
     language = attendee.language if attendee.language in languages else settings.LANGUAGE_CODE
     answers = _clean_answers(meeting_type, attendee.answers or {}, errors)
+    guests = _clean_guests(meeting_type, attendee.guests, email.lower(), errors)
     if errors:
         raise Invalid(fields=errors)
-    return Attendee(name, email.lower(), attendee.time_zone, notes, language, answers)
+    return Attendee(name, email.lower(), attendee.time_zone, notes, language, answers, guests)
+
+
+def _clean_guests(
+    meeting_type: MeetingType, given: Any, attendee_email: str, errors: dict
+) -> tuple[str, ...]:
+    """The guests' emails, lowercased, each once, never the attendee's own: at most the type's
+    `max_guests` (none at all when it takes no guests)."""
+    given = list(given or ())
+    if not given:
+        return ()
+    limit = meeting_type.max_guests
+    if not limit:
+        errors["guests"] = [_("This meeting takes no guests.")]
+        return ()
+    if len(given) > limit:
+        errors["guests"] = [
+            ngettext("At most %(limit)d guest.", "At most %(limit)d guests.", limit)
+            % {"limit": limit}
+        ]
+        return ()
+    guests: list[str] = []
+    for i, value in enumerate(given):
+        email = value.strip().lower() if isinstance(value, str) else ""
+        try:
+            validate_email(email)
+        except ValidationError:
+            shown = str(value)[:60] if isinstance(value, str) else ""
+            errors[f"guests.{i}"] = [
+                _("“%(email)s” is not a valid email address.") % {"email": shown}
+            ]
+            continue
+        if email == attendee_email:
+            errors[f"guests.{i}"] = [_("This is your own email; you are invited already.")]
+        elif email in guests:
+            errors[f"guests.{i}"] = [_("This guest is given twice.")]
+        else:
+            guests.append(email)
+    return tuple(guests)
 
 
 # An answer as stored: text, the options picked, or whether a box is ticked.
@@ -205,6 +250,7 @@ def _fingerprint(meeting_type: MeetingType, start: datetime, attendee: Attendee,
         "type": meeting_type.pk,
         "link": link.pk if link else None,
         "start": start.timestamp(),
+        "minutes": meeting_type.duration_minutes,
         **attendee.__dict__,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -236,17 +282,23 @@ def book(
     link: Link | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    length: int | None = None,
 ) -> BookResult:
     """Book `start` for the attendee, exactly when that start is offered at this moment.
 
     Through a single-use link, the link is spent in the same transaction, so it books once
     whatever parallel requests ask. A repeated `idempotency_key` with the same request returns
     the first booking instead of a conflict.
+
+    `length`: the minutes the attendee chose among the type's lengths (None: its default),
+    422 under `duration_minutes` when not one of them. A type that requires approval makes the
+    booking pending: its time is held, the organizer decides (`booking.approval`).
     """
     now = now or timezone.now()
+    sized = availability.sized(meeting_type, length, field="duration_minutes")
     attendee = clean_attendee(meeting_type, attendee)
     key_hash = hash_token(idempotency_key) if idempotency_key else ""
-    fingerprint = _fingerprint(meeting_type, start, attendee, link) if key_hash else ""
+    fingerprint = _fingerprint(sized, start, attendee, link) if key_hash else ""
     try:
         with transaction.atomic():
             _lock_owner(meeting_type.owner_id)
@@ -263,8 +315,9 @@ def book(
                     )
                     if not spent:
                         raise LinkUsed()
-            if not is_offered(meeting_type, start, now=now):
+            if not is_offered(sized, start, now=now):
                 raise SlotUnavailable()
+            _check_visitor_limit(meeting_type, attendee.email, now)
             token, token_hash = new_token()
             uid = new_booking_uid()
             booking = Booking(
@@ -272,15 +325,19 @@ def book(
                 meeting_type=meeting_type,
                 owner_id=meeting_type.owner_id,
                 start=start,
-                end=start + meeting_type.duration,
+                end=start + sized.duration,
                 blocked_start=start - meeting_type.buffer_before,
-                blocked_end=start + meeting_type.duration + meeting_type.buffer_after,
+                blocked_end=start + sized.duration + meeting_type.buffer_after,
+                status=Booking.Status.PENDING
+                if meeting_type.requires_approval
+                else Booking.Status.CONFIRMED,
                 attendee_name=attendee.name,
                 attendee_email=attendee.email,
                 attendee_time_zone=attendee.time_zone,
                 attendee_language=attendee.language,
                 notes=attendee.notes,
                 answers=attendee.answers or {},
+                guests=list(attendee.guests),
                 manage_token_hash=token_hash,
                 manage_token_encrypted=encrypt(token, purpose="manage"),
                 meeting_url=meeting_url_for(meeting_type),
@@ -291,6 +348,12 @@ def book(
             )
             with transaction.atomic():
                 booking.save()
+            if booking.is_pending:
+                # Confirmed (and counted so) once approved, by `approval.approve`.
+                signals.booking_changing.send(
+                    sender=Booking, booking=booking, change=signals.REQUESTED
+                )
+                return BookResult(booking, token)
             signals.booking_changing.send(sender=Booking, booking=booking, change=signals.CONFIRMED)
             transaction.on_commit(
                 lambda: signals.booking_confirmed.send(sender=Booking, booking=booking)
@@ -304,6 +367,33 @@ def book(
             if replay:
                 return replay
         raise SlotUnavailable() from None
+
+
+def _check_visitor_limit(meeting_type: MeetingType, email: str, now: datetime) -> None:
+    """Refuse a booking past the type's `visitor_limit`: the upcoming bookings of this type
+    (confirmed or waiting for approval) one email holds, whatever its letters' case. Asked
+    under the owner's lock, so two parallel requests cannot both pass."""
+    limit = meeting_type.visitor_limit
+    if limit is None:
+        return
+    held = Booking.objects.filter(
+        meeting_type=meeting_type,
+        attendee_email__iexact=email,
+        status__in=COUNTED,
+        start__gt=now,
+    ).count()
+    if held >= limit:
+        owner = meeting_type.owner
+        raise VisitorLimit(
+            ngettext(
+                "You already have %(count)d upcoming booking of this kind with %(name)s, the "
+                "most allowed. You can book again once it has taken place or is cancelled.",
+                "You already have %(count)d upcoming bookings of this kind with %(name)s, the "
+                "most allowed. You can book again once one has taken place or is cancelled.",
+                held,
+            )
+            % {"count": held, "name": owner.name or owner.email}
+        )
 
 
 def _replay(meeting_type, key_hash, fingerprint) -> BookResult | None:
@@ -321,8 +411,18 @@ def _replay(meeting_type, key_hash, fingerprint) -> BookResult | None:
     return BookResult(previous, previous.manage_token(), replayed=True)
 
 
-def reschedule(booking: Booking, start: datetime, *, now: datetime | None = None) -> Booking:
-    """Move the booking to `start`: same id and manage token, its old time freed, sequence +1."""
+def reschedule(
+    booking: Booking,
+    start: datetime,
+    *,
+    by: str = Booking.CancelledBy.ORGANIZER,
+    now: datetime | None = None,
+) -> Booking:
+    """Move the booking to `start`: same id and manage token, its old time freed, sequence +1.
+
+    `by` the attendee: held to the type's move deadline and move limit (`changes`), and
+    counted in `reschedule_count`; the organizer always may.
+    """
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -332,11 +432,19 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime | None = None
                 .select_related("meeting_type__owner")
                 .get(pk=booking.pk)
             )
+            if current.is_pending:
+                raise BookingPending()
             if not current.is_active:
                 raise BookingCancelled()
             if start == current.start:
                 return current
-            mt = current.meeting_type
+            if by == Booking.CancelledBy.ATTENDEE:
+                refusal = move_refusal(current, now)
+                if refusal is not None:
+                    raise refusal
+                current.reschedule_count += 1
+            # The booking keeps its length, whichever of the type's it was booked for.
+            mt = current.meeting_type.of_length(current.length_minutes)
             if not is_offered(mt, start, now=now, ignoring=current):
                 raise SlotUnavailable()
             previous_start = current.start
@@ -364,7 +472,10 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime | None = None
 
 
 def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None = None) -> Booking:
-    """Cancel the booking; cancelling a cancelled booking changes nothing and succeeds."""
+    """Cancel the booking; cancelling a cancelled booking changes nothing and succeeds.
+
+    The attendee is held to the type's cancel deadline (`changes`); the organizer always may.
+    """
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise Invalid(fields={"reason": [_("At most %(limit)d characters.") % {"limit": 2000}]})
@@ -372,12 +483,17 @@ def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None 
         raise Invalid(fields={"reason": [_("Control characters are not allowed.")]})
     with transaction.atomic():
         current = Booking.objects.select_for_update().get(pk=booking.pk)
-        if not current.is_active:
+        if current.status not in Booking.HOLDING:  # a pending one may be cancelled too
             return current
+        now = now or timezone.now()
+        if by == Booking.CancelledBy.ATTENDEE:
+            refusal = cancel_refusal(current, now)
+            if refusal is not None:
+                raise refusal
         current.status = Booking.Status.CANCELLED
         current.cancelled_by = by
         current.cancel_reason = reason
-        current.cancelled_at = now or timezone.now()
+        current.cancelled_at = now
         current.sequence += 1
         current.save()
         signals.booking_changing.send(sender=Booking, booking=current, change=signals.CANCELLED)

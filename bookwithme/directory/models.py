@@ -9,6 +9,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -229,6 +230,21 @@ class Person(AbstractBaseUser, PermissionsMixin, AccessSettings):
         ),
     )
     photo = models.CharField(_("photo"), max_length=40, blank=True, editable=False)
+    # Limits across all of this person's meeting types, in their own days and weeks.
+    daily_limit = models.PositiveSmallIntegerField(
+        _("bookings per day at most, all meeting types"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Leave it blank for no limit."),
+    )
+    weekly_limit = models.PositiveSmallIntegerField(
+        _("bookings per week at most, all meeting types"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("Monday to Sunday. Leave it blank for no limit."),
+    )
     # Raised with every change to this person's busy time or hours (same transaction), so a
     # cached answer about their availability is known stale by its key alone.
     availability_version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -255,6 +271,19 @@ class Person(AbstractBaseUser, PermissionsMixin, AccessSettings):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class Photo(models.Model):
+    """A person's photo as stored: a small WebP picture (directory.photos made it), in the
+    database so that every app machine serves it; `name` is what Person.photo holds and what
+    its address ends with."""
+
+    name = models.CharField(max_length=40, unique=True)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 DEFAULT_APP = "PersonalBookings"
@@ -296,7 +325,20 @@ def bump_availability(person_id: int) -> None:
     )
 
 
-PROFILE_FIELDS = ("name", "time_zone", "page_slug", "page_published", "language", "accent_color")
+PROFILE_FIELDS = (
+    "name",
+    "time_zone",
+    "page_slug",
+    "page_published",
+    "language",
+    "accent_color",
+    "daily_limit",
+    "weekly_limit",
+)
+# Profile fields that null clears (no page; no limit).
+NULLABLE_PROFILE_FIELDS = ("page_slug", "daily_limit", "weekly_limit")
+# Profile fields whose change outdates the person's cached slots.
+AVAILABILITY_FIELDS = ("daily_limit", "weekly_limit")
 
 
 def update_profile(person: Person, changes: dict) -> Person:
@@ -311,11 +353,14 @@ def update_profile(person: Person, changes: dict) -> Person:
         if name == "accent_color" and isinstance(value, str):
             value = value.strip().lower()
             value = f"#{value}" if len(value) == 6 and not value.startswith("#") else value
-        if value is None and name != "page_slug":
+        if value is None and name not in NULLABLE_PROFILE_FIELDS:
             raise ValidationError({name: [_("This field cannot be empty.")]})
         setattr(person, name, value)
     person.full_clean(exclude=["password", "email", "organization"])
     person.save()
+    if any(name in AVAILABILITY_FIELDS for name in changes):
+        bump_availability(person.pk)
+        person.refresh_from_db(fields=["availability_version"])
     return person
 
 

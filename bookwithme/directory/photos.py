@@ -1,27 +1,24 @@
-"""A person's photo: checked, made square and small, stored in the data dir, removed.
+"""A person's photo: checked, made square and small, stored, removed.
 
 An upload is only ever read by Pillow and written again by it: what is stored is a new WebP
 picture of `SIZE` pixels a side, EXIF turned into the picture's orientation and every other
-byte of the upload (metadata, anything hidden after or inside it) left behind. Files are named
-at random (`Person.photo` holds the name, never a path from the upload), so a new photo has a
+byte of the upload (metadata, anything hidden after or inside it) left behind. It is stored in
+the database (`Photo`, a few kilobytes), so every app machine of a site serves it. Names are
+random (`Person.photo` holds the name, never a path from the upload), so a new photo has a
 new address and the old one can be cached for ever.
 """
 
-import os
 import secrets
-import tempfile
 import warnings
 from io import BytesIO
-from pathlib import Path
 from typing import IO
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bookwithme.directory.models import Person
+from bookwithme.directory.models import Person, Photo
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40 megapixel photo: well past any phone's, far short of a bomb
@@ -35,12 +32,6 @@ MARKUP = (b"<script", b"<html", b"<!doctype", b"<?php", b"<iframe", b"<svg")
 NOT_AN_IMAGE = _("This file is not a photo we can read. Upload a JPEG, PNG or WebP picture.")
 
 
-def folder() -> Path:
-    path = Path(settings.DATA_DIR) / "photos"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
-
-
 def is_name(name: str) -> bool:
     """Whether `name` is one that `store` makes: a random token and the suffix, no path."""
     stem = name.removesuffix(SUFFIX)
@@ -51,10 +42,12 @@ def is_name(name: str) -> bool:
     )
 
 
-def path_of(name: str) -> Path:
+def data_of(name: str) -> bytes | None:
+    """The stored picture named `name`, if there is one."""
     if not is_name(name):
-        raise ValueError(name)
-    return folder() / name
+        return None
+    found = Photo.objects.filter(name=name).values_list("data", flat=True).first()
+    return bytes(found) if found is not None else None
 
 
 def _read(upload: IO[bytes], size: int | None) -> bytes:
@@ -135,17 +128,14 @@ def store(upload: IO[bytes], size: int | None = None) -> str:
     _no_markup(data)
     picture = encode(square(image))
     name = secrets.token_urlsafe(16) + SUFFIX
-    handle, temporary = tempfile.mkstemp(dir=folder(), suffix=".part")
-    with os.fdopen(handle, "wb") as file:
-        file.write(picture)
-    os.replace(temporary, folder() / name)
+    Photo.objects.create(name=name, data=picture)
     return name
 
 
 def delete(name: str) -> None:
-    """Remove a stored photo's file; nothing when it is already gone."""
-    if name and is_name(name):
-        path_of(name).unlink(missing_ok=True)
+    """Remove a stored photo; nothing when it is already gone."""
+    if name:
+        Photo.objects.filter(name=name).delete()
 
 
 def replace(person: Person, upload: IO[bytes], size: int | None = None) -> str:
@@ -156,7 +146,7 @@ def replace(person: Person, upload: IO[bytes], size: int | None = None) -> str:
 
 
 def remove(person: Person) -> None:
-    """Back to initials: the photo's file is deleted and its address answers 404."""
+    """Back to initials: the photo is deleted and its address answers 404."""
     _set(person, "")
 
 

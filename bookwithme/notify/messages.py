@@ -37,7 +37,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from bookwithme import formats
-from bookwithme.booking import addresses, ics
+from bookwithme.booking import addresses, approval, ics
 from bookwithme.booking.models import Booking
 from bookwithme.calendars.models import Connection
 from bookwithme.directory.models import zone_or_utc
@@ -45,6 +45,7 @@ from bookwithme.notify.models import OutboxMessage
 
 Kind, Recipient = OutboxMessage.Kind, OutboxMessage.Recipient
 ATTENDEE, ORGANIZER = Recipient.ATTENDEE.value, Recipient.ORGANIZER.value
+GUEST = Recipient.GUEST.value
 # Control characters and Unicode line separators: never inside a header (see services.py).
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 BLANK_LINES = re.compile(r"\n{3,}")
@@ -146,6 +147,45 @@ MESSAGES: dict[tuple[str, str], Message] = {
         gettext_lazy("Booking cancelled: %(title)s with %(attendee)s, %(day)s"),
         "CANCEL",
     ),
+    # Types that require approval. No invitation before the booking is confirmed: the
+    # attendee's comes with the confirmation, once approved.
+    (Kind.REQUESTED, Recipient.ATTENDEE): Message(
+        "requested_to_attendee",
+        gettext_lazy("Booking requested: %(title)s with %(organizer)s, %(day)s"),
+        None,
+    ),
+    (Kind.REQUESTED, Recipient.ORGANIZER): Message(
+        "requested_to_organizer",
+        gettext_lazy("Approve or decline: %(title)s with %(attendee)s, %(day)s"),
+        None,
+    ),
+    (Kind.DECLINED, Recipient.ATTENDEE): Message(
+        "declined_to_attendee",
+        gettext_lazy("Booking declined: %(title)s with %(organizer)s, %(day)s"),
+        None,
+    ),
+    (Kind.DECLINED, Recipient.ORGANIZER): Message(
+        "declined_to_organizer",
+        gettext_lazy("Booking declined: %(title)s with %(attendee)s, %(day)s"),
+        None,
+    ),
+    # The attendee's guests: invited once the booking is confirmed, told of its changes; they
+    # have no manage link (the attendee or the organizer changes it).
+    (Kind.CONFIRMED, Recipient.GUEST): Message(
+        "confirmed_to_guest",
+        gettext_lazy("Invitation: %(title)s with %(organizer)s and %(attendee)s, %(day)s"),
+        "REQUEST",
+    ),
+    (Kind.RESCHEDULED, Recipient.GUEST): Message(
+        "rescheduled_to_guest",
+        gettext_lazy("Moved: %(title)s with %(organizer)s and %(attendee)s, now %(day)s"),
+        "REQUEST",
+    ),
+    (Kind.CANCELLED, Recipient.GUEST): Message(
+        "cancelled_to_guest",
+        gettext_lazy("Cancelled: %(title)s with %(organizer)s and %(attendee)s, %(day)s"),
+        "CANCEL",
+    ),
     # No invitation: the meeting is already in the reader's calendar (see above).
     (Kind.REMINDER, Recipient.ATTENDEE): Message(
         "reminder_to_attendee",
@@ -191,6 +231,10 @@ def _reader(booking: Booking, recipient: str) -> Reader:
             booking.attendee_language,
             booking.attendee_time_zone,
         )
+    if recipient == GUEST:
+        # Nothing is known of the guests but their emails: the attendee's language and zone.
+        first = booking.guests[0] if booking.guests else ""
+        return Reader(GUEST, "", first, booking.attendee_language, booking.attendee_time_zone)
     owner = booking.owner
     return Reader(ORGANIZER, owner.name, owner.email, owner.language, owner.time_zone)
 
@@ -257,7 +301,8 @@ def _context(
         "when": _when(booking.start, booking.end, zone, where),
         "previous_when": previous,
         "day": formats.moment_text(booking.start, where, zone=zone),
-        "meeting_url": booking.meeting_url,
+        # Only once confirmed: a request may yet be declined.
+        "meeting_url": "" if booking.status in WAITING_OR_DECLINED else booking.meeting_url,
         "location_kind": mt.location_kind,
         "location_value": mt.location_value,
         "manage_url": manage_url,
@@ -269,7 +314,31 @@ def _context(
         "app_url": addresses.absolute(reverse("app:dashboard")) if reader.role == ORGANIZER else "",
         "cancelled_by": booking.cancelled_by,
         "cancel_reason": booking.cancel_reason,
+        **_approval(booking, reader, zone, where),
     }
+
+
+WAITING_OR_DECLINED = (Booking.Status.PENDING, Booking.Status.DECLINED)
+
+
+def _approval(booking: Booking, reader: Reader, zone: ZoneInfo, where: Locale) -> dict:
+    """What the messages of a type that requires approval add: for the organizer of a pending
+    booking, its approve and decline links and when it is declined unless they decide; for
+    the attendee of a declined one, where to book another time."""
+    if booking.is_pending and reader.role == ORGANIZER:
+        return {
+            "approve_url": addresses.approval_url(
+                approval.APPROVE, approval.link_token(booking, approval.APPROVE)
+            ),
+            "decline_url": addresses.approval_url(
+                approval.DECLINE, approval.link_token(booking, approval.DECLINE)
+            ),
+            "decide_by": formats.moment_text(approval.deadline(booking), where, zone=zone),
+        }
+    if booking.status == Booking.Status.DECLINED and reader.role == ATTENDEE:
+        mt = booking.meeting_type
+        return {"book_again_url": addresses.type_url(mt) or addresses.page_url(mt.owner) or ""}
+    return {}
 
 
 def _tidy(text: str) -> str:
@@ -285,7 +354,9 @@ def _email(
     text = _tidy(render_to_string(f"notify/{template}.txt", context))
     html = render_to_string(f"notify/{template}.html", context)
     booking: Booking = context["booking"]
-    other = booking.owner.email if reader.role == ATTENDEE else booking.attendee_email
+    other = booking.attendee_email if reader.role == ORGANIZER else booking.owner.email
+    # The guests get one message together: the invitation names them all anyway.
+    to = list(booking.guests) if reader.role == GUEST else [reader.email]
     message = Mail(
         # Names and titles with line breaks are refused when saved; this is the last guard.
         subject=LINE_BREAKS.sub(" ", subject).strip(),
@@ -294,7 +365,7 @@ def _email(
         # Bare addresses, no display names: Python's email, in versions without the fix for
         # CPython gh-80222, drops the quotes of a long display name when it folds the header,
         # which turns one "Doe, Jane" into several mailboxes. The names are in the body.
-        to=[reader.email],
+        to=to,
         reply_to=[other],
         # RFC 3834: out-of-office replies should not answer an automatic message.
         headers={"Auto-Submitted": "auto-generated"},

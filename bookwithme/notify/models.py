@@ -33,10 +33,16 @@ class OutboxMessage(Leased):
         RESCHEDULED = "rescheduled", _("Booking rescheduled")
         CANCELLED = "cancelled", _("Booking cancelled")
         REMINDER = "reminder", _("Reminder")
+        # Types that require approval: the request (the organizer's has the approve and
+        # decline links), then confirmed as any booking, or declined.
+        REQUESTED = "requested", _("Booking requested")
+        DECLINED = "declined", _("Booking declined")
 
     class Recipient(models.TextChoices):
         ATTENDEE = "attendee", _("Attendee")
         ORGANIZER = "organizer", _("Organizer")
+        # The attendee's guests, all in one message (`to_email` the first of them).
+        GUEST = "guest", _("Guests")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -102,6 +102,8 @@ KINDS = {
     signals.CONFIRMED: Kind.CONFIRMED,
     signals.RESCHEDULED: Kind.RESCHEDULED,
     signals.CANCELLED: Kind.CANCELLED,
+    signals.REQUESTED: Kind.REQUESTED,
+    signals.DECLINED: Kind.DECLINED,
 }
 
 
@@ -136,6 +138,8 @@ def fan_out(booking_id: int, change: str, sequence: int, previous_start: str | N
         moved_from = datetime.fromisoformat(previous_start) if previous_start else None
         for recipient in (Recipient.ATTENDEE, Recipient.ORGANIZER):
             _queue(booking, KINDS[change], recipient, sequence, previous_start=moved_from)
+        if _tell_guests(booking, KINDS[change]):
+            _queue(booking, KINDS[change], Recipient.GUEST, sequence, previous_start=moved_from)
         if booking.sequence != sequence:
             return  # changed again since: that change's own fan-out does the rest
         if booking.is_active:
@@ -144,9 +148,32 @@ def fan_out(booking_id: int, change: str, sequence: int, previous_start: str | N
         sync_owner(booking.owner_id)
 
 
+# What the attendee's guests hear of: the invitation, then its moves and its cancel.
+GUEST_KINDS = (Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED)
+
+
+def _tell_guests(booking, kind) -> bool:
+    """Whether this change of the booking goes to its guests too: the confirmation, and later
+    changes once they were invited (a request moved or cancelled before it was approved
+    never reached them)."""
+    if not booking.guests or kind not in GUEST_KINDS:
+        return False
+    if kind == Kind.CONFIRMED:
+        return True
+    invited = OutboxMessage.objects.filter(
+        booking=booking, kind=Kind.CONFIRMED, recipient=Recipient.GUEST
+    )
+    return invited.exists()
+
+
 def _queue(booking, kind, recipient, sequence, *, when=None, **fields) -> None:
     """One message about version `sequence` of the booking, its delivery enqueued with it."""
-    to = booking.attendee_email if recipient == Recipient.ATTENDEE else booking.owner.email
+    to = {
+        Recipient.ATTENDEE: booking.attendee_email,
+        Recipient.ORGANIZER: booking.owner.email,
+        # One message to them all; the first stands for them in the outbox.
+        Recipient.GUEST: booking.guests[0] if booking.guests else "",
+    }[recipient]
     message = OutboxMessage.objects.create(
         booking=booking,
         kind=kind,
@@ -215,6 +242,8 @@ def _asked(booking_id: int, sequence: int, status: str) -> dict[str, Any]:
         return enqueued["kwargs"]
     if status == Booking.Status.CANCELLED:
         change = signals.CANCELLED
+    elif status in (Booking.Status.PENDING, Booking.Status.DECLINED):
+        change = signals.REQUESTED if status == Booking.Status.PENDING else signals.DECLINED
     else:
         change = signals.RESCHEDULED if sequence else signals.CONFIRMED
     return {"booking_id": booking_id, "change": change, "sequence": sequence}

@@ -1,6 +1,6 @@
 """A person's branding on the public pages: their photo and their accent colour.
 
-The photo is served from the data dir by `photo`: only a name a person holds now
+The photo is served from the database by `photo`: only a name a person holds now
 (`Person.photo`, made by `directory.photos`), never a path from the request, with its content
 type set here and `nosniff`. A new photo gets a new name, so each address is cached for ever.
 
@@ -36,10 +36,9 @@ def photo(request: HttpRequest, name: str) -> HttpResponse:
     # Only a photo someone has now: a removed one answers 404 even if its file lingered.
     if not photos.is_name(name) or not Person.objects.filter(photo=name).exists():
         raise Http404
-    try:
-        data = photos.path_of(name).read_bytes()
-    except OSError:
-        raise Http404 from None
+    data = photos.data_of(name)
+    if data is None:
+        raise Http404
     response = HttpResponse(data, content_type=photos.CONTENT_TYPE)
     response["Cache-Control"] = FOR_EVER
     response["X-Content-Type-Options"] = "nosniff"

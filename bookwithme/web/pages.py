@@ -15,17 +15,19 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from bookwithme import formats
-from bookwithme.booking import access, addresses, ics
-from bookwithme.booking.errors import BookingError
+from bookwithme.booking import access, addresses, changes, ics
+from bookwithme.booking.errors import BookingError, TooLateToChange
 from bookwithme.booking.models import Booking, MeetingType
 from bookwithme.clients import client_address
 from bookwithme.directory.models import zone_or_utc
 from bookwithme.web import branding, strings
 from bookwithme.web.zones import current_name, zone_list
+from bookwithme.web.zones import label as zone_label
 
 # X-Frame-Options can only say DENY or SAMEORIGIN; for any other list of sites it is left
 # out, and browsers follow the CSP's frame-ancestors, which every current one knows.
@@ -172,8 +174,27 @@ def may_move(booking: Booking) -> bool:
     return True
 
 
+def refusals(booking: Booking) -> dict:
+    """What the visitor can no longer do online (past the type's deadlines, or moved as often
+    as allowed), and why, naming whom to contact: one sentence when both are too late."""
+    if not booking.is_active:
+        return {"cancel_refused": False, "move_refused": False, "change_notes": []}
+    now = timezone.now()
+    cancel, move = changes.cancel_refusal(booking, now), changes.move_refusal(booking, now)
+    if isinstance(cancel, TooLateToChange) and isinstance(move, TooLateToChange):
+        notes = [changes.too_late_for_both(booking)]
+    else:
+        notes = [refusal.message for refusal in (cancel, move) if refusal is not None]
+    return {"cancel_refused": bool(cancel), "move_refused": bool(move), "change_notes": notes}
+
+
 def headline(booking: Booking, query) -> str:
-    """What the page opens with: the booking is cancelled, or was just made or moved here."""
+    """What the page opens with: the booking waits for approval or was declined, is cancelled,
+    or was just made or moved here."""
+    if booking.is_pending:
+        return "pending"
+    if booking.status == Booking.Status.DECLINED:
+        return "declined"
     if not booking.is_active:
         return "cancelled"
     if query.get("booked") == "1":
@@ -197,6 +218,8 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     zone_name = current_name(zone.key)
     manage_url = addresses.manage_url(token)
     meeting_type = booking.meeting_type
+    refused_changes = refusals(booking)
+    movable = may_move(booking) and not refused_changes["move_refused"]
     return render(
         request,
         "web/manage.html",
@@ -205,7 +228,7 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             "organizer": organizer(booking.owner),
             "zone": zone,
             "zone_key": zone_name,
-            "zone_name": zone_name.replace("_", " "),
+            "zone_name": zone_label(zone_name, getattr(request, "LANGUAGE_CODE", "en") or "en"),
             # The server's writing of it, the same as the scripts' (which add the visitor's
             # 12 or 24 hour clock): for a page read without scripts, and a cancelled one.
             "when": formats.span(
@@ -213,7 +236,8 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             ),
             "meeting_url": booking.meeting_url if shown else "",
             "headline": headline(booking, request.GET),
-            "may_move": may_move(booking),
+            "may_move": movable,
+            **refused_changes,
             "manage_url": manage_url,
             "ics_url": f"{api_path}/ics",
             # The same links as in the attendee's emails; None once cancelled.
@@ -223,7 +247,7 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             "cancel_url": f"{api_path}/cancel",
             "strings": {**strings.picker(), **strings.manage()},
             "date_strings": strings.dates(),
-            "zones": zones(request) if may_move(booking) else {},
+            "zones": zones(request) if movable else {},
             # After a cancellation: book another time, on the type's page while it is offered.
             "book_again_url": book_again_url(meeting_type) if not booking.is_active else "",
         },

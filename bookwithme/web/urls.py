@@ -11,7 +11,7 @@ from django.urls import path, register_converter
 from django.urls.converters import SlugConverter
 
 from bookwithme.directory.models import RESERVED_SLUGS
-from bookwithme.web import branding, pages
+from bookwithme.web import approval, branding, pages
 
 
 class PageSlugConverter(SlugConverter):
@@ -37,6 +37,7 @@ urlpatterns = [
     path("media/theme/<str:color>.css", branding.theme, name="theme"),
     path("l/<str:token>", pages.link_page, name="link"),
     path("manage/<str:token>", pages.manage_page, name="manage"),
+    path("approval/<str:action>/<str:token>", approval.decide, name="approval"),
     path("<page:page_slug>", pages.person_page, name="person"),
     path("<page:page_slug>/<slug:type_slug>", pages.meeting_type_page, name="meeting_type"),
     path("l/<str:token>/", without_slash),

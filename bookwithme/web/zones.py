@@ -11,6 +11,7 @@ the browser works them out (picker.js).
 Built once per process and language, never per request.
 """
 
+import unicodedata
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -101,3 +102,35 @@ def zone_list(language: str) -> dict:
     names: dict[str, int] = {}
     rows = [_entry(zone, where, sorted(old.get(zone, [])), names) for zone in current_zones()]
     return {"zones": rows, "names": list(names)}
+
+
+@lru_cache(maxsize=4)
+def _labels(language: str) -> dict[str, str]:
+    data = zone_list(language)
+    names = data["names"]
+    labels = {}
+    for zone, city, name, _country, _others, old in data["zones"]:
+        labels[zone] = f"{city} ({names[name]})" if names[name] else city
+        for old_name in old:
+            labels.setdefault(old_name, labels[zone])
+    return labels
+
+
+def label(zone: str, language: str) -> str:
+    """A zone as the picker names it, "Toronto (Eastern Time)" (an old name as its current
+    one), for people who do not read IANA ids; a zone the list does not hold by its id."""
+    return _labels(language).get(zone) or zone.replace("_", " ")
+
+
+@lru_cache(maxsize=4)
+def choices(language: str) -> list[tuple[str, str]]:
+    """Every current zone with its label, by city: a form's select before the script makes it
+    the searchable list (and without scripts)."""
+    labels = _labels(language)
+    zones = [row[0] for row in zone_list(language)["zones"]]
+    return sorted(((zone, labels[zone]) for zone in zones), key=lambda c: _sort_key(c[1]))
+
+
+def _sort_key(text: str) -> str:
+    """Sorting without accents first: "Ürümqi" among the U's."""
+    return unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode().lower()

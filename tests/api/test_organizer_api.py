@@ -70,6 +70,8 @@ def test_me_describes_the_token_holder(client, token):
         "disabled_reason": None,
         "accent_color": "",
         "photo_url": None,
+        "daily_limit": None,
+        "weekly_limit": None,
     }
 
 
@@ -489,6 +491,16 @@ FULL_TYPE = {
         {"id": "phone", "label": "Your number", "kind": "phone", "required": False},
     ],
     "reminder_minutes_before": 60,
+    # The booking rules (issue 17).
+    "weekly_limit": 8,
+    "visitor_limit": 2,
+    "durations_minutes": [15, 45],
+    "cancel_notice_minutes": 1440,
+    "reschedule_notice_minutes": 720,
+    "max_reschedules": 3,
+    "requires_approval": True,
+    "approval_timeout_hours": 48,
+    "max_guests": 4,
 }
 
 
@@ -521,6 +533,15 @@ def test_a_meeting_type_has_the_contracts_defaults(client, token):
         "daily_limit": None,
         "questions": [],
         "reminder_minutes_before": None,
+        "weekly_limit": None,
+        "visitor_limit": None,
+        "durations_minutes": [],
+        "cancel_notice_minutes": 0,
+        "reschedule_notice_minutes": 0,
+        "max_reschedules": None,
+        "requires_approval": False,
+        "approval_timeout_hours": 24,
+        "max_guests": 0,
         "url": "http://127.0.0.1:8000/alex/intro-call",
     }
 
@@ -551,6 +572,15 @@ CHANGES = {
     "daily_limit": 2,
     "questions": [{"id": "why", "label": "Why?", "kind": "text", "required": False}],
     "reminder_minutes_before": 1440,
+    "weekly_limit": 5,
+    "visitor_limit": 1,
+    "durations_minutes": [30, 60],
+    "cancel_notice_minutes": 60,
+    "reschedule_notice_minutes": 120,
+    "max_reschedules": 0,
+    "requires_approval": True,
+    "approval_timeout_hours": 12,
+    "max_guests": 2,
 }
 
 

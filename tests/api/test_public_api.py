@@ -79,6 +79,9 @@ def test_a_page_lists_its_public_types_only(client, alex, intro, secret):
                 "location_kind": "online",
                 "online_meeting": False,
                 "questions": [],
+                "max_guests": 0,
+                "durations_minutes": [],
+                "requires_approval": False,
             }
         ],
     }

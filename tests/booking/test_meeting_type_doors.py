@@ -45,6 +45,12 @@ def through_the_admin(client, owner, **typed):
         "min_notice_minutes": "120",
         "horizon_days": "60",
         "questions": "[]",
+        # The booking rules' defaults (issue 17), as the admin's form shows them.
+        "cancel_notice_minutes": "0",
+        "reschedule_notice_minutes": "0",
+        "max_guests": "0",
+        "approval_timeout_hours": "24",
+        "durations_minutes": "[]",
         "_save": "Save",
     }
     for name, value in typed.items():

@@ -4,22 +4,12 @@ real threads, and the database (SQLite file or a PostgreSQL database) deciding.
 Each race runs BOOKWITHME_RACE_REPEAT times (CI sets 5).
 """
 
-import json
 import os
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from liveserver import (
-    call,
-    free_port,
-    run_python,
-    scratch_database,
-    server_env,
-    start_serve,
-    stop,
-    wait_for_health,
-)
+from liveserver import call, seeded_server
 
 pytestmark = pytest.mark.slow
 REPEAT = range(int(os.environ.get("BOOKWITHME_RACE_REPEAT", "1")))
@@ -40,18 +30,8 @@ print(json.dumps({"page": p.page_slug, "token": make_token(p), "private": privat
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("race")
-    with scratch_database(tmp) as database_url:
-        env = server_env(tmp, database_url)
-        env["BOOKWITHME_BOOKING_RATE_LIMIT"] = "0"  # every request here comes from one address
-        port = free_port()
-        proc = start_serve(env, port, "--workers", "4", "--no-worker")
-        try:
-            wait_for_health(port, proc)
-            seed = json.loads(run_python(env, SEED))
-            yield {"base": f"http://127.0.0.1:{port}", **seed}
-        finally:
-            stop(proc)
+    with seeded_server(tmp_path_factory.mktemp("race"), SEED) as seeded:
+        yield seeded
 
 
 _day = iter(range(1, 10_000))

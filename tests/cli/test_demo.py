@@ -75,6 +75,9 @@ def test_demo_meeting_types_are_as_described_and_valid():
         }
     ]
     assert (consulting.title, consulting.duration_minutes) == ("Consulting session", 60)
+    # Two booking rules shown (issue 17): several lengths, and approval.
+    assert review.lengths == [30, 45, 60] and not review.requires_approval
+    assert consulting.requires_approval
     public = MeetingType.objects.public().values_list("slug", flat=True)
     assert sorted(public) == ["intro", "review"]
     for mt in types.values():

@@ -7,11 +7,13 @@ BOOKWITHME_REQUIRE_BROWSER=1 (CI sets it), which turns the skip into a failure.
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from browser import LAUNCH_ARGS
-from liveserver import DEADLINE
+from django.core.signals import request_finished, request_started
+from liveserver import DEADLINE, poll
 from playwright.sync_api import expect
 
 # Two cores running the whole suite beside the browser: give pages time before failing, as
@@ -62,3 +64,34 @@ def shots(request, tmp_path_factory):
 
     yield shoot
     print(f"\nscreenshots of {request.node.name}: {folder}")
+
+
+class InFlight:
+    """The live server's requests not yet finished (it answers in threads of this process)."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+
+@pytest.fixture(autouse=True)
+def _requests_answered(transactional_db, live_server):
+    """Every request the browser sent is answered before the test's database is emptied: one
+    still running then (a last fetch of the page) would find its tables locked, or gone."""
+    flight = InFlight()
+    request_started.connect(flight.started, weak=False)
+    request_finished.connect(flight.finished, weak=False)
+    yield
+    try:
+        poll(lambda: flight.count <= 0, "the live server's requests to end", deadlines=0.5)
+    finally:
+        request_started.disconnect(flight.started)
+        request_finished.disconnect(flight.finished)

@@ -126,9 +126,15 @@ def embedding():
         yield open_framing
 
 
+@pytest.mark.parametrize(
+    ("requires_approval", "said"), [(False, "[data-booked]"), (True, "[data-requested]")]
+)
 def test_a_framed_booking_page_books_and_confirms_in_the_frame(
-    site, browser, sam, intro, embedding
+    site, browser, sam, intro, embedding, requires_approval, said
 ):
+    """A request (the type needs approval) is said to be one, not "You're booked"."""
+    intro.requires_approval = requires_approval
+    intro.save()
     page = watched(browser)
     embedding(page, f"{site}/sam/office-hours")
     frame = page.frame_locator("iframe")
@@ -139,11 +145,13 @@ def test_a_framed_booking_page_books_and_confirms_in_the_frame(
     frame.locator("#book-email").fill("ann@example.org")
     frame.locator("[data-submit]").click()
 
-    expect(frame.locator("[data-booked]")).to_be_visible()
-    link = frame.locator("[data-booked-link]")
+    expect(frame.locator(said)).to_be_visible()
+    link = frame.locator(f"{said} [data-booked-link]")
     expect(link).to_have_attribute("href", re.compile(r"^/manage/[^?]+\?booked=1$"))
     expect(link).to_have_attribute("target", "_blank")
-    assert Booking.objects.count() == 1
+    assert [b.status for b in Booking.objects.all()] == [
+        "pending" if requires_approval else "confirmed"
+    ]
     assert page.console_refusals == []
 
 

@@ -21,7 +21,7 @@ from makers import NOW, make_person, make_type
 
 from bookwithme.booking import ics, services
 from bookwithme.calendars.models import Connection
-from bookwithme.notify import messages
+from bookwithme.notify import messages, tasks
 from bookwithme.notify.models import OutboxMessage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jitsi")]
@@ -44,6 +44,19 @@ METHODS = {
     "reminder_to_attendee": None,
     "cancelled_to_attendee": CANCEL,
     "cancelled_to_organizer": CANCEL,
+}
+# To the attendee's guests (tests/notify/test_guest_messages.py).
+GUEST_METHODS = {
+    "confirmed_to_guest": REQUEST,
+    "rescheduled_to_guest": REQUEST,
+    "cancelled_to_guest": CANCEL,
+}
+# Types that require approval (tests/notify/test_approval_messages.py): no invitation.
+APPROVAL_METHODS = {
+    "requested_to_attendee": None,
+    "requested_to_organizer": None,
+    "declined_to_attendee": None,
+    "declined_to_organizer": None,
 }
 TO_ATTENDEE = [name for name in METHODS if name.endswith("_to_attendee")]
 TO_ORGANIZER = [name for name in METHODS if name.endswith("_to_organizer")]
@@ -923,11 +936,17 @@ def test_french_calendar_links_are_labelled_and_written_in_french():
 def test_one_message_for_each_kind_and_recipient_the_outbox_writes():
     kinds, recipients = OutboxMessage.Kind, OutboxMessage.Recipient
     every = {(k.value, r.value) for k in kinds for r in recipients}
-    # A reminder goes to the attendee only (notify/receivers.py).
-    assert set(messages.MESSAGES) == every - {(kinds.REMINDER, recipients.ORGANIZER)}
+    # A reminder goes to the attendee only (notify/receivers.py); guests hear of the
+    # invitation and its changes only (notify/tasks.GUEST_KINDS).
+    not_to_guests = {(kind.value, recipients.GUEST.value) for kind in kinds} - {
+        (kind.value, recipients.GUEST.value) for kind in tasks.GUEST_KINDS
+    }
+    assert (
+        set(messages.MESSAGES) == every - {(kinds.REMINDER, recipients.ORGANIZER)} - not_to_guests
+    )
     for (kind, recipient), message in messages.MESSAGES.items():
         assert message.template == f"{kind}_to_{recipient}"
-        assert message.method == METHODS[message.template]
+        assert message.method == {**METHODS, **GUEST_METHODS, **APPROVAL_METHODS}[message.template]
 
 
 def test_the_attendees_manage_link_never_reaches_the_organizer():

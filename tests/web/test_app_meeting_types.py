@@ -38,6 +38,15 @@ def posted(**changes) -> dict:
         "slot_step_minutes": "",
         "daily_limit": "",
         "reminder_minutes_before": "",
+        # The booking rules' defaults (issue 17), as the form shows them.
+        "weekly_limit": "",
+        "visitor_limit": "",
+        "cancel_notice_minutes": "0",
+        "reschedule_notice_minutes": "0",
+        "max_reschedules": "",
+        "max_guests": "0",
+        "approval_timeout_hours": "24",
+        "durations_minutes": "[]",
     }
     data.update(changes)
     return data

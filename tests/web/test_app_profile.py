@@ -41,8 +41,8 @@ def test_the_profile_shows_the_current_values(signed_in, alex):
     html = signed_in.get("/app/profile").content.decode()
 
     assert 'name="name" value="Alex Martin"' in html
-    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in html
-    assert '<option value="America/New_York">America/New York</option>' in html
+    assert '<option value="Europe/Paris" selected>Paris (Central European Time)</option>' in html
+    assert '<option value="America/New_York">New York (Eastern Time)</option>' in html
     assert 'name="page_slug" value="alex"' in html
     assert 'name="page_published" id="id_page_published" checked' in html
     assert '<option value="en" selected>English</option>' in html

@@ -37,7 +37,13 @@ MEETING_TYPES = [
         "title": "Project review",
         "description": "We go through your project together and agree on next steps.",
         "duration_minutes": 45,
+        # The visitor chooses how long, 45 minutes unless they say otherwise.
+        "durations_minutes": [30, 45, 60],
         "buffer_after_minutes": 15,
+        # The visitor may bring two colleagues, and move or cancel until a day before.
+        "max_guests": 2,
+        "cancel_notice_minutes": 24 * 60,
+        "reschedule_notice_minutes": 24 * 60,
         # Online, so a link is generated for each booking: the attendee knows how to join.
         "online_meeting": True,
         "questions": [
@@ -56,6 +62,8 @@ MEETING_TYPES = [
         "duration_minutes": 60,
         "visibility": MeetingType.Visibility.PRIVATE,
         "online_meeting": True,
+        # Each booking waits for Alex's approval (the dashboard lists them first).
+        "requires_approval": True,
     },
 ]
 

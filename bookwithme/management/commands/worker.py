@@ -4,7 +4,8 @@ the web server, one worker per group of queues.
 Before it takes its first task, and then every minute, a worker takes up again the work of its
 queues whose task was lost: a booking change's fan-out, outbox messages and calendar writes
 that are due or whose lease ran out (notify/leases.py, notify/tasks.py), and each connected
-calendar's sync chain (at the start only).
+calendar's sync chain (at the start only). The mail workers' sweep also declines the bookings
+whose organizer did not approve them in time (booking/approval.py).
 """
 
 import logging
@@ -31,12 +32,15 @@ def known_queues() -> list[str]:
 
 def sweeps(chosen: set[str]) -> list[Callable[..., int]]:
     """What the workers of these queues take up again (each takes `only_overdue`)."""
+    from bookwithme.booking import approval
     from bookwithme.notify import tasks as outbox
     from bookwithme.notify import writeback
 
     found = []
     if "mail" in chosen:
         found.append(outbox.resume)
+        # Bookings nobody approved in time, declined (each once, whatever workers sweep).
+        found.append(approval.sweep)
     if "calendars" in chosen:
         found.append(writeback.resume)
     return found

@@ -188,7 +188,9 @@ def _first_day(request, booking: Booking, tz: ZoneInfo) -> date:
 def _free_days(booking: Booking, first: date, tz: ZoneInfo) -> list[tuple[date, list[datetime]]]:
     """The type's free starts of the days shown, the booking's own time counting as free."""
     last = first + timedelta(days=MOVE_DAYS - 1)
-    found = offer(booking.meeting_type, Days(first, last, tz), ignoring=booking)
+    days = Days(first, last, tz)
+    # A move keeps the booking's length.
+    found = offer(booking.meeting_type, days, ignoring=booking, length=booking.length_minutes)
     by_day: dict[date, list[datetime]] = {first + timedelta(days=n): [] for n in range(MOVE_DAYS)}
     for start in found.starts:
         if start != booking.start:

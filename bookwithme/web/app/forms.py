@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, validate_slug
 from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from bookwithme.booking import meeting_types
 from bookwithme.booking.models import LINK_DEFAULT_DAYS, SLUG_HELP, MeetingType
 from bookwithme.calendars.models import Connection
 from bookwithme.clients import client_address
-from bookwithme.directory.models import PROFILE_FIELDS, Person, available_time_zones
+from bookwithme.directory.models import PROFILE_FIELDS, Person
+from bookwithme.web import strings, zones
 from bookwithme.web.app import throttle
 from bookwithme.web.app.editors import Rows, read_hours, read_questions
 
@@ -235,6 +237,31 @@ MeetingTypeForm.base_fields = {
 }
 
 
+class LengthsField(forms.Field):
+    """The lengths a visitor chooses from, typed as "15, 30, 60" (blank: none); what is not a
+    number is kept as typed, for `validate_durations` to refuse in the API's words."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "15, 30, 60"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = str(value or "").strip().removeprefix("[").removesuffix("]")  # JSON will do too
+        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+        return [int(p) if p.isdigit() else p for p in parts]
+
+
+_lengths = MeetingTypeForm.base_fields["durations_minutes"]
+MeetingTypeForm.base_fields["durations_minutes"] = LengthsField(
+    label=_lengths.label, help_text=_lengths.help_text, required=False
+)
+
+
 class LinkForm(AppForm):
     expires_in_days = forms.IntegerField(
         label=_("Expires in (days)"),
@@ -345,8 +372,30 @@ class ImportForm(AppForm):
     )
 
 
-def zone_choices() -> list[tuple[str, str]]:
-    return [(zone, zone.replace("_", " ")) for zone in sorted(available_time_zones())]
+# The picker's texts the zone list shows (web/strings.py).
+ZONE_STRINGS = ("zone_now", "zone_detected", "zones_found", "no_zone")
+
+
+class ZoneSelect(forms.Select):
+    """A time zone: a select of the current zones by name ("Toronto (Eastern Time)"), which
+    zonepicker.js turns into the visitors' searchable list. An old name shows as its current
+    one; any other value (a valid IANA id that is no place's, or one refused) stays offered,
+    so that saving never changes the zone unseen. Whether a value will do is for
+    `update_profile` to say: any IANA zone."""
+
+    template_name = "web/app/zone_widget.html"
+
+    def get_context(self, name, value, attrs):
+        language = translation.get_language() or "en"
+        value = zones.current_name(value) if isinstance(value, str) else value
+        offered = zones.choices(language)
+        others = [(value, value)] if value and value not in dict(offered) else []
+        self.choices = [*others, *offered]
+        context = super().get_context(name, value, {**(attrs or {}), "data-zone": ""})
+        picker = strings.picker()
+        context["zones"] = zones.zone_list(language)
+        context["strings"] = {key: picker[key] for key in ZONE_STRINGS}
+        return context
 
 
 class ProfileForm(AppForm):
@@ -355,7 +404,7 @@ class ProfileForm(AppForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].widget = forms.Select(choices=zone_choices())
+        self.fields["time_zone"].widget = ZoneSelect()
 
     @classmethod
     def initial_from(cls, person: Person) -> dict[str, Any]:

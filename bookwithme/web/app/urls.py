@@ -9,6 +9,7 @@ from bookwithme.web.app import (
     dashboard,
     links,
     meeting_types,
+    pending,
     profile,
 )
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("bookings/export.csv", bookings.export, name="bookings_export"),
     path("bookings/<int:booking_id>/cancel", bookings.cancel, name="cancel_booking"),
     path("bookings/<int:booking_id>/move", bookings.move, name="move_booking"),
+    path("bookings/<int:booking_id>/approve", pending.approve, name="approve_booking"),
+    path("bookings/<int:booking_id>/decline", pending.decline, name="decline_booking"),
     path("types/", meeting_types.index, name="types"),
     path("types/new", meeting_types.new, name="type_new"),
     path("types/<int:type_id>/", meeting_types.edit, name="type_edit"),

@@ -1,8 +1,9 @@
 // The meeting type and private link pages: pick a time, then fill in the form and book.
 
-import { formatRange, zoneLabel } from "./dates.js";
+import { formatRange } from "./dates.js";
 import { newKey, readStrings, samePath, send } from "./http.js";
 import { mountPicker } from "./picker.js";
+import { zoneLabel } from "./zonepicker.js";
 
 const strings = readStrings();
 const section = document.querySelector("[data-booking]");
@@ -18,9 +19,16 @@ let sending = false;
 let lastBody = "";
 let key = "";
 
+// Several lengths: the one chosen (a number of minutes), "" when the type has one length.
+const lengths = section.querySelector("[data-lengths]");
+const length = () => lengths?.querySelector("input:checked")?.value || "";
+// The default length is asked without `duration`: the cached path of the slots route.
+const asked = () =>
+  length() && length() !== lengths.dataset.default ? { duration: length() } : {};
+
 const picker = mountPicker(pickerRoot, {
   slotsUrl: (from, to, zone) =>
-    `${pickerRoot.dataset.slotsUrl}?${new URLSearchParams({ from, to, tz: zone })}`,
+    `${pickerRoot.dataset.slotsUrl}?${new URLSearchParams({ from, to, tz: zone, ...asked() })}`,
   onPick(slot) {
     chosen = slot;
     showForm();
@@ -31,7 +39,9 @@ const picker = mountPicker(pickerRoot, {
 function showForm() {
   const when = formatRange(new Date(chosen.start), new Date(chosen.end), chosen.zone);
   form.querySelector("[data-chosen-when]").textContent = when;
-  form.querySelector("[data-chosen-zone]").textContent = zoneLabel(chosen.zone);
+  const zone = form.querySelector("[data-chosen-zone]");
+  zone.textContent = zoneLabel(chosen.zone);
+  zone.title = chosen.zone;
   pickError.hidden = true;
   clearErrors();
   pickStep.hidden = true;
@@ -73,11 +83,17 @@ function showFormError(message, others = []) {
   formError.hidden = false;
 }
 
-// The API names fields as the body does: name, email, notes, answers.<question id>.
+// The API names fields as the body does: name, email, notes, answers.<question id>,
+// guests.<n> (said on the one guests field).
 function showFieldErrors(message, fields) {
   const others = [];
   let first = null;
+  const merged = {};
   for (const [name, messages] of Object.entries(fields)) {
+    const key = name.startsWith("guests.") ? "guests" : name;
+    merged[key] = [...(merged[key] || []), ...messages];
+  }
+  for (const [name, messages] of Object.entries(merged)) {
     const input = field(name);
     const list = input && document.getElementById(`${input.id}-errors`);
     if (!list) {
@@ -110,7 +126,14 @@ function body() {
     notes: field("notes").value,
     ...(lang ? { language: lang } : {}),
     answers,
+    ...(field("guests") ? { guests: guestsOf(field("guests").value) } : {}),
+    ...(length() ? { duration_minutes: Number(length()) } : {}),
   };
+}
+
+// The guests' emails as typed: one a line, or separated by commas, semicolons or spaces.
+function guestsOf(text) {
+  return text.split(/[\s,;]+/).filter(Boolean);
 }
 
 // An answer as the API takes it: the option picked (single choice), the options picked
@@ -160,7 +183,7 @@ async function book(event) {
   const { status, body: result } = answer;
   if (status === 201) {
     const page = `${samePath(result.manage_url)}?booked=1`;
-    if (framed()) showBooked(page);
+    if (framed()) showBooked(page, result.status === "pending");
     else window.location.assign(page);
     return;
   }
@@ -186,8 +209,9 @@ function framed() {
   return window.self !== window.top;
 }
 
-function showBooked(page) {
-  const booked = section.querySelector("[data-booked]");
+// A booking of a type that needs approval is a request: said so, not "You're booked".
+function showBooked(page, requested) {
+  const booked = section.querySelector(requested ? "[data-requested]" : "[data-booked]");
   booked.querySelector("[data-booked-when]").textContent = formatRange(
     new Date(chosen.start),
     new Date(chosen.end),
@@ -201,4 +225,5 @@ function showBooked(page) {
 }
 
 form.querySelector("[data-change]").addEventListener("click", showPicker);
+lengths?.addEventListener("change", () => picker.refresh());
 form.addEventListener("submit", book);

@@ -175,7 +175,3 @@ export function formatRange(start, end, zone) {
     end: `${formatDayOf(end, zone)}, ${formatTime(end, zone)}`,
   });
 }
-
-export function zoneLabel(zone) {
-  return zone.replaceAll("_", " ");
-}

@@ -1,8 +1,9 @@
 // The manage page: the time in the visitor's own zone, and moving or cancelling the booking.
 
-import { detectedZone, formatRange, onHourCycle, usePatterns, zoneLabel } from "./dates.js";
+import { detectedZone, formatRange, onHourCycle, usePatterns } from "./dates.js";
 import { readStrings, send } from "./http.js";
 import { mountPicker } from "./picker.js";
+import { zoneLabel } from "./zonepicker.js";
 
 const strings = readStrings();
 const page = document.querySelector("[data-manage]");
@@ -14,7 +15,9 @@ function showLocalTime() {
   const zone = detectedZone();
   if (!local || !zone || zone === local.dataset.zone) return;
   const when = formatRange(new Date(local.dataset.start), new Date(local.dataset.end), zone);
-  local.querySelector("[data-local-zone]").textContent = zoneLabel(zone);
+  const named = local.querySelector("[data-local-zone]");
+  named.textContent = zoneLabel(zone);
+  named.title = zone;
   local.querySelector("[data-local-when]").textContent = when;
   local.hidden = false;
 }
@@ -72,7 +75,9 @@ function setUpReschedule(panel) {
         error.hidden = true;
         confirm.querySelector("[data-move-when]").textContent =
           formatRange(new Date(slot.start), new Date(slot.end), slot.zone);
-        confirm.querySelector("[data-move-zone]").textContent = zoneLabel(slot.zone);
+        const zone = confirm.querySelector("[data-move-zone]");
+        zone.textContent = zoneLabel(slot.zone);
+        zone.title = slot.zone;
         confirm.hidden = false;
         moveButton.focus();
       },
