@@ -688,3 +688,15 @@ def test_scripts_never_write_html():
         text = script.read_text()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
             assert sink not in text, f"{script.name} uses {sink}"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "30 to 60 minutes"), ("fr", "De 30 à 60 minutes")]
+)
+def test_a_type_of_several_lengths_says_from_how_short_to_how_long(client, language, said):
+    owner = alex()
+    make_type(owner, title="Review", slug="review", durations_minutes=[60, 30, 45])
+    for path in ("/alex", "/alex/review"):
+        assertContains(client.get(path, HTTP_ACCEPT_LANGUAGE=language), said)
+    # The card says the span, not the default length alone.
+    assertNotContains(client.get("/alex", HTTP_ACCEPT_LANGUAGE=language), "30 minutes")
