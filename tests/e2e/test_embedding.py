@@ -2,7 +2,9 @@
 its content, a pop-up opened and closed with the keyboard, a floating button; and axe-core on
 the embedded page and on a branded one.
 
-The host is a page of its own on another port (another origin), as an organizer's website is.
+The frame and the pop-up at 375 and 1280 px, in English and French (the host's page in the
+visitor's language, the booking page in the browser's). The host is a page of its own on
+another port (another origin), as an organizer's website is.
 """
 
 import time
@@ -24,6 +26,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # How far the frame may be from its content's height: a rounding, no more.
 PIXELS = 3
+CASES = [
+    pytest.param(PHONE, "en-US", id="phone-en"),
+    pytest.param(DESKTOP, "en-US", id="desktop-en"),
+    pytest.param(PHONE, "fr-FR", id="phone-fr"),
+    pytest.param(DESKTOP, "fr-FR", id="desktop-fr"),
+]
+# The pop-up's close button, named by embed.js in the host page's language.
+CLOSE = {"en-US": "Close", "fr-FR": "Fermer"}
 
 
 @pytest.fixture
@@ -52,12 +62,13 @@ def branded(camille):
 
 @pytest.fixture
 def host(site):
-    """Another site using embed.js: host(page, snippet) opens its page holding `snippet`."""
+    """Another site using embed.js: host(page, snippet, lang) opens its page holding `snippet`,
+    in that language."""
     shown = {}
 
     def page_html() -> str:
         return (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<!doctype html><html lang="{shown["lang"]}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Host</title></head><body><main><h1>My website</h1>{shown['snippet']}"
             f'<p id="after">After the booking page.</p></main>'
@@ -66,8 +77,9 @@ def host(site):
 
     with other_site(page_html) as address:
 
-        def open_host(page, snippet: str) -> None:
+        def open_host(page, snippet: str, lang: str = "en") -> None:
             shown["snippet"] = snippet
+            shown["lang"] = lang
             page.goto(address)
 
         yield open_host
@@ -94,12 +106,20 @@ def frame_fits_its_content(page, frame) -> None:
     )
 
 
-def test_the_inline_frame_takes_its_contents_height(site, browser, camille, host, shots):
-    page = browser.new_page(viewport=DESKTOP)
-    host(page, f'<a href="{site}/camille" data-bookwithme="inline">Book time with Camille</a>')
+@pytest.mark.parametrize(("viewport", "locale"), CASES)
+def test_the_inline_frame_takes_its_contents_height(
+    site, browser, camille, host, shots, viewport, locale
+):
+    page = browser.new_page(viewport=viewport, locale=locale)
+    host(
+        page,
+        f'<a href="{site}/camille" data-bookwithme="inline">Book time with Camille</a>',
+        lang=locale[:2],
+    )
 
     frame = embedded_frame(page)
     expect(frame.locator(".type-card").first).to_be_visible()
+    expect(frame.locator("html")).to_have_attribute("lang", locale[:2])
     frame_fits_its_content(page, frame)
     assert frame.evaluate("() => document.querySelector('.topbar, footer')") is None
     small = page.locator("iframe").bounding_box()["height"]
@@ -118,14 +138,19 @@ def test_the_inline_frame_takes_its_contents_height(site, browser, camille, host
     ), "the frame scrolls"
     expect(page.locator("#after")).to_be_visible()
     shots(page, "inline")
+    page.close()
 
 
-def test_the_pop_up_opens_and_closes_with_the_keyboard(site, browser, camille, host, shots):
-    page = browser.new_page(viewport=PHONE)
+@pytest.mark.parametrize(("viewport", "locale"), CASES)
+def test_the_pop_up_opens_and_closes_with_the_keyboard(
+    site, browser, camille, host, shots, viewport, locale
+):
+    page = browser.new_page(viewport=viewport, locale=locale)
     host(
         page,
         f'<a id="book" href="{site}/camille/premier-echange" data-bookwithme="popup">'
         "Book a first call</a>",
+        lang=locale[:2],
     )
     link = page.locator("#book")
     expect(link).to_have_attribute("aria-haspopup", "dialog")
@@ -134,10 +159,11 @@ def test_the_pop_up_opens_and_closes_with_the_keyboard(site, browser, camille, h
     page.keyboard.press("Enter")
     dialog = page.locator("dialog[open]")
     expect(dialog).to_be_visible()
-    close = dialog.get_by_role("button", name="Close")
+    close = dialog.get_by_role("button", name=CLOSE[locale])
     expect(close).to_be_focused()
     frame = embedded_frame(page)
     expect(frame.locator(".time").first).to_be_visible()
+    expect(frame.locator("html")).to_have_attribute("lang", locale[:2])
     shots(page, "pop-up")
 
     page.keyboard.press("Escape")
@@ -156,9 +182,10 @@ def test_the_pop_up_opens_and_closes_with_the_keyboard(site, browser, camille, h
 
     # The close button, with the keyboard.
     page.keyboard.press("Enter")
-    expect(page.locator("dialog[open]").get_by_role("button", name="Close")).to_be_focused()
+    expect(page.locator("dialog[open]").get_by_role("button", name=CLOSE[locale])).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("dialog")).to_have_count(0)
+    page.close()
 
 
 def test_the_floating_button_sits_in_a_corner_and_opens_the_pop_up(site, browser, camille, host):

@@ -222,7 +222,7 @@ def check_day_contrast(page) -> None:
         expect(picker).to_have_attribute("data-state", "ready")
 
 
-@pytest.mark.parametrize(("viewport", "locale"), [CASES[0], CASES[3]])
+@pytest.mark.parametrize(("viewport", "locale"), CASES)
 def test_the_zone_search_the_clock_switch_and_the_calendar_keys(
     site, browser, organizer, viewport, locale
 ):
