@@ -102,7 +102,7 @@ def test_the_next_bookings_show_in_the_organizers_time_zone(signed_in, alex):
     assert "9:00 AM \N{EN DASH} 9:30 AM" in html  # Paris time, not New York's 03:00
     assert "Intro call" in html and "Sam Doe" in html
     assert 'href="mailto:sam@example.org"' in html
-    assert "Europe/Paris" in html
+    assert "Paris (Central European Time)" in html  # as the picker names it
     assert 'id="all-bookings"' in html and 'href="/app/bookings"' in html
 
 

@@ -19,8 +19,10 @@ from datetime import date, datetime
 from babel import Locale
 from django import template
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from bookwithme import formats
+from bookwithme.web import zones
 
 register = template.Library()
 
@@ -66,3 +68,10 @@ def moment(context, at: datetime | None) -> str:
     if not at:
         return ""
     return formats.moment_text(at, _reader(context), zone=timezone.get_current_timezone())
+
+
+@register.filter
+def zone_name(zone: str) -> str:
+    """A time zone as the pages' picker names it, "Paris (Central European Time)", in the
+    page's language: `{{ user.time_zone|zone_name }}`."""
+    return zones.label(zone, (get_language() or "en")[:2])
