@@ -220,6 +220,12 @@ BOOKWITHME_BOOKING_RATE_LIMIT = env_int("BOOKWITHME_BOOKING_RATE_LIMIT", 20)
 # before every token look-up from it answers 429 for a while (0: no limit).
 BOOKWITHME_TOKEN_LOOKUP_LIMIT = env_int("BOOKWITHME_TOKEN_LOOKUP_LIMIT", 30)
 
+# Days an attendee's data is kept after their booking's end, then erased by the workers'
+# sweep (bookwithme/booking/retention.py); 0 keeps it forever. An organization may set fewer.
+BOOKWITHME_RETENTION_DAYS = env_int("BOOKWITHME_RETENTION_DAYS", 365)
+if BOOKWITHME_RETENTION_DAYS < 0:
+    raise ConfigError("BOOKWITHME_RETENTION_DAYS must be 0 (keep forever) or more")
+
 # Connected calendars: each is read every N minutes; when one has not been read successfully
 # for M minutes, its owner's pages offer no times until it has (docs/calendars.md).
 BOOKWITHME_CALENDAR_SYNC_MINUTES = env_int("BOOKWITHME_CALENDAR_SYNC_MINUTES", 10)

@@ -24,6 +24,7 @@ from bookwithme.directory.changes import (
     change_access,
     set_anonymous_sharing,
     set_licence,
+    set_retention_days,
 )
 from bookwithme.directory.models import AuditEntry, Organization, Person
 from bookwithme.directory.policy import REASONS, page_decision
@@ -301,7 +302,7 @@ class AuditedSettingsAdmin(OrgScopedAdmin):
 class OrganizationForm(AccessSettingsForm):
     class Meta:
         model = Organization
-        fields = ("name", "domain", *ACCESS_FIELDS, "anonymous_sharing")
+        fields = ("name", "domain", *ACCESS_FIELDS, "anonymous_sharing", "retention_days")
 
     def clean_domain(self):
         return self.cleaned_data["domain"].strip().lower().removesuffix(".")
@@ -311,8 +312,8 @@ class OrganizationForm(AccessSettingsForm):
 class OrganizationAdmin(AuditedSettingsAdmin):
     form = OrganizationForm
     org_path = ""
-    audited_fields = (*ACCESS_FIELDS, "anonymous_sharing")
-    list_display = ("name", "domain", "anonymous_sharing", "calendar_api")
+    audited_fields = (*ACCESS_FIELDS, "anonymous_sharing", "retention_days")
+    list_display = ("name", "domain", "anonymous_sharing", "calendar_api", "retention_days")
     list_filter = (DefaultOnFilter,)
     search_fields = ("name", "domain")
     ordering = ("name",)
@@ -320,6 +321,7 @@ class OrganizationAdmin(AuditedSettingsAdmin):
         (None, {"fields": ("name", "domain", "created_at")}),
         (_("Calendar access"), {"fields": ACCESS_FIELDS}),
         (_("Booking pages"), {"fields": ("anonymous_sharing",)}),
+        (_("Privacy"), {"fields": ("retention_days",)}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -335,6 +337,8 @@ class OrganizationAdmin(AuditedSettingsAdmin):
         super().apply_audited(obj, wanted, before, actor=actor)
         if "anonymous_sharing" in wanted:
             set_anonymous_sharing(obj, wanted["anonymous_sharing"], actor=actor)
+        if "retention_days" in wanted:
+            set_retention_days(obj, wanted["retention_days"], actor=actor)
 
 
 # People

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bookwithme.directory.models import (
+    MAX_RETENTION_DAYS,
     AnonymousSharing,
     AppAccessPolicy,
     AuditEntry,
@@ -145,6 +146,18 @@ def set_anonymous_sharing(org: Organization, level: str, *, actor: str) -> list[
         raise ChangeError(f"unknown sharing level {level!r}: use none, Simple, Detail or Reviewer")
     target = f"sharing policy of {org.domain}"
     return _set_one(org, org, target, "anonymous_sharing", level, actor)
+
+
+def set_retention_days(org: Organization, days: int | None, *, actor: str) -> list[AuditEntry]:
+    """The organization's own, shorter, period to keep attendees' data (None: the site's)."""
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_RETENTION_DAYS
+    ):
+        raise ChangeError(
+            f"retention days must be a whole number from 1 to {MAX_RETENTION_DAYS}, or unset"
+        )
+    target = f"organization {org.domain}"
+    return _set_one(org, org, target, "retention_days", days, actor)
 
 
 def set_licence(person: Person, assigned: bool, *, actor: str) -> list[AuditEntry]:

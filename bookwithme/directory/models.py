@@ -107,6 +107,9 @@ def validate_one_line(value: str) -> None:
 
 CONTROL_CHARS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# The longest an organization may keep attendees' data (`Organization.retention_days`): ten years.
+MAX_RETENTION_DAYS = 3650
+
 
 def validate_text(value: str) -> None:
     """Longer text keeps its line breaks, but no other control characters."""
@@ -161,6 +164,18 @@ class Organization(AccessSettings):
         max_length=10,
         choices=AnonymousSharing.choices,
         default=AnonymousSharing.SIMPLE,
+    )
+    # Fewer days than the site's BOOKWITHME_RETENTION_DAYS to keep attendees' data after a
+    # booking's end (booking/retention.py); empty: the site's.
+    retention_days = models.PositiveSmallIntegerField(
+        _("days attendee data is kept"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_DAYS)],
+        help_text=_(
+            "After a booking ends, its attendee's name, email, notes and answers are erased "
+            "after this many days. Blank: the site's setting. The shorter of the two applies."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -24,6 +24,7 @@ DISPLAY_NAMES = {
     "app_block_list": "AppBlockList",
     "anonymous_sharing": "AnonymousSharing",
     "has_licence": "HasLicence",
+    "retention_days": "RetentionDays",
 }
 
 CALENDAR_API_VALUES = {"true": True, "false": False, "unset": None}

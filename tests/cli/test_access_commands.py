@@ -66,6 +66,8 @@ def test_org_config_show_lists_unset_settings_as_empty_with_the_colons_lined_up(
         "AppAccessPolicy    :",
         "AppAllowList       : {}",
         "AppBlockList       : {}",
+        "RetentionDays      :",
+        "SiteRetention      : 365 days (BOOKWITHME_RETENTION_DAYS)",
     ]
     assert err == ""
 
@@ -85,6 +87,8 @@ def test_org_config_show_prints_booleans_policies_and_lists_like_powershell(org)
         "AppAccessPolicy    : EnforceAllowList",
         "AppAllowList       : {PersonalBookings, Other}",
         "AppBlockList       : {Spam}",
+        "RetentionDays      :",
+        "SiteRetention      : 365 days (BOOKWITHME_RETENTION_DAYS)",
     ]
 
 

@@ -1,15 +1,55 @@
-"""`bookwithme org-config show D` / `set D [flags]`: an organization's access settings.
+"""`bookwithme org-config show D` / `set D [flags]`: an organization's access settings, and how
+long it keeps its attendees' data (`--retention-days`).
 
 The counterpart of Exchange Online's `Get-OrganizationConfig` / `Set-OrganizationConfig`
 (`EwsEnabled`, `EwsApplicationAccessPolicy`, `EwsAllowList`, `EwsBlockList`).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
 
-from bookwithme.directory.changes import ChangeError, change_access
-from bookwithme.directory.models import Organization
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from bookwithme.directory.changes import (
+    UNCHANGED,
+    ChangeError,
+    change_access,
+    set_retention_days,
+)
+from bookwithme.directory.models import MAX_RETENTION_DAYS, Organization
 from bookwithme.management import access_flags
 from bookwithme.management.commands.user import find_organization
+
+
+def retention_days(given: list[str]) -> Any:
+    """`--retention-days N|unset` (given at most once): a number of days, None, or UNCHANGED."""
+    spelled = f"a whole number of days from 1 to {MAX_RETENTION_DAYS}, or unset"
+    values: set[int | None] = set()
+    for raw in given:
+        text = raw.strip().lower()
+        if text == "unset":
+            values.add(None)
+            continue
+        try:
+            days = int(text)
+        except ValueError:
+            raise CommandError(f"--retention-days: {raw!r} is not {spelled}.") from None
+        if not 1 <= days <= MAX_RETENTION_DAYS:
+            raise CommandError(f"--retention-days: {raw!r} is not {spelled}.")
+        values.add(days)
+    if len(values) > 1:
+        raise CommandError(f"--retention-days is given two different values: {', '.join(given)}.")
+    return values.pop() if values else UNCHANGED
+
+
+def site_retention() -> str:
+    days = settings.BOOKWITHME_RETENTION_DAYS
+    return (
+        f"{days} days (BOOKWITHME_RETENTION_DAYS)"
+        if days
+        else "forever (BOOKWITHME_RETENTION_DAYS)"
+    )
 
 
 class Command(BaseCommand):
@@ -22,6 +62,14 @@ class Command(BaseCommand):
         change = actions.add_parser("set", help="Change the organization's access settings.")
         change.add_argument("domain", help="The organization's domain.")
         access_flags.add_access_flags(change)
+        change.add_argument(
+            "--retention-days",
+            action="append",
+            default=[],
+            metavar="N|unset",
+            help="Erase attendees' data N days after their booking's end, when sooner than "
+            "the site's BOOKWITHME_RETENTION_DAYS; unset: the site's.",
+        )
 
     def handle(self, *, action: str, domain: str, **options):
         org = find_organization(domain)
@@ -31,13 +79,33 @@ class Command(BaseCommand):
             self.show(org)
 
     def show(self, org: Organization) -> None:
-        rows = [("Domain", org.domain), *access_flags.access_rows(org)]
+        rows = [
+            ("Domain", org.domain),
+            *access_flags.access_rows(org),
+            ("RetentionDays", org.retention_days),
+            ("SiteRetention", site_retention()),
+        ]
         self.stdout.write(access_flags.format_list(rows))
 
     def change(self, org: Organization, options: dict) -> None:
-        changes = access_flags.access_changes(options)
+        days = retention_days(options["retention_days"])
+        access_given = any(
+            options[name] for name in (*access_flags.SINGLE, *access_flags.LIST_FLAGS)
+        )
+        if days is UNCHANGED and not access_given:
+            raise CommandError(
+                "Nothing to set: give at least one of --calendar-api-enabled, "
+                "--app-access-policy, --allow-add, --allow-remove, --block-add, --block-remove, "
+                "--retention-days."
+            )
+        changes = access_flags.access_changes(options) if access_given else None
+        entries = []
         try:
-            entries = change_access(org, actor=access_flags.actor(), **changes)
+            with transaction.atomic():  # all the flags, or none of them
+                if changes is not None:
+                    entries += change_access(org, actor=access_flags.actor(), **changes)
+                if days is not UNCHANGED:
+                    entries += set_retention_days(org, days, actor=access_flags.actor())
         except ChangeError as e:
             raise CommandError(str(e)) from None
         self.stdout.write(access_flags.change_lines(entries))

@@ -5,7 +5,8 @@ Before it takes its first task, and then every minute, a worker takes up again t
 queues whose task was lost: a booking change's fan-out, outbox messages and calendar writes
 that are due or whose lease ran out (notify/leases.py, notify/tasks.py), and each connected
 calendar's sync chain (at the start only). The mail workers' sweep also declines the bookings
-whose organizer did not approve them in time (booking/approval.py).
+whose organizer did not approve them in time (booking/approval.py), and erases the attendee
+data and emails past their retention period (booking/retention.py, notify/retention.py).
 """
 
 import logging
@@ -32,7 +33,8 @@ def known_queues() -> list[str]:
 
 def sweeps(chosen: set[str]) -> list[Callable[..., int]]:
     """What the workers of these queues take up again (each takes `only_overdue`)."""
-    from bookwithme.booking import approval
+    from bookwithme.booking import approval, retention
+    from bookwithme.notify import retention as outbox_retention
     from bookwithme.notify import tasks as outbox
     from bookwithme.notify import writeback
 
@@ -41,6 +43,10 @@ def sweeps(chosen: set[str]) -> list[Callable[..., int]]:
         found.append(outbox.resume)
         # Bookings nobody approved in time, declined (each once, whatever workers sweep).
         found.append(approval.sweep)
+        # Attendees' data past its retention period, and the emails sent about it (at the
+        # start, then once an hour; each row once, whatever workers sweep).
+        found.append(retention.sweep)
+        found.append(outbox_retention.sweep)
     if "calendars" in chosen:
         found.append(writeback.resume)
     return found
