@@ -154,7 +154,9 @@ def secret_key(data_dir: Path) -> str:
     raise ConfigError(f"{path} is empty; remove it or set SECRET_KEY")
 
 
-REDIS_TIMEOUT = 1.0  # seconds
+# Seconds: a Redis that cannot be reached is given up at once; one that is reached but slow
+# (a loaded machine) gets time to answer before a limit's count is lost.
+REDIS_CONNECT_TIMEOUT, REDIS_TIMEOUT = 1.0, 5.0
 
 
 def cache(url: str) -> dict[str, Any]:
@@ -178,9 +180,12 @@ def cache(url: str) -> dict[str, Any]:
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            # A Redis that does not answer costs a request a second at most, not a hang:
+            # A Redis that does not answer costs a request a few seconds at most, not a hang:
             # rate limits then let it through (bookwithme/throttle.py).
-            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
         }
     raise ConfigError(
         f"CACHE_URL must start with db://, redis://, rediss:// or locmem://, not {url!r}"
