@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     StrictStr,
     WithJsonSchema,
     model_validator,
@@ -173,8 +174,9 @@ class MePatch(In):
     # "" goes back to the site's own colour; its contrast is checked by `update_profile`.
     accent_color: str = Field(None, pattern=r"^(#?[0-9a-fA-F]{6})?$")  # type: ignore[assignment]
     # Bookings per day and per week at most, across all one's types; null: no limit.
-    daily_limit: int | None = Field(None, ge=1, le=100)
-    weekly_limit: int | None = Field(None, ge=1, le=500)
+    # Strict: JSON's true is no number of bookings.
+    daily_limit: StrictInt | None = Field(None, ge=1, le=100)
+    weekly_limit: StrictInt | None = Field(None, ge=1, le=500)
 
 
 class WorkingHoursIO(In):

@@ -117,7 +117,7 @@ def test_the_cached_slots_follow_the_weekly_and_the_organizers_limits(client, al
     assert at("11:00") in starts(client, slug="review")
 
 
-@pytest.mark.parametrize("value", [0, 101, "two"])
+@pytest.mark.parametrize("value", [0, 101, "two", True])
 def test_a_bad_organizer_limit_is_refused(client, alex, value):
     response = client.patch(
         f"{API}/me", {"daily_limit": value}, "application/json", **auth(make_token(alex))
