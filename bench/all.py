@@ -21,8 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import BENCH_DIR, SUMMARY_ENV, Row, parser, table
 
-# In the order: in process, then over HTTP, then the calendar syncs.
-BENCHES = ["slots", "availability", "api", "bookings", "capacity", "caldav_sync", "ics_feed"]
+# In the order: in process, then over HTTP, then the calendar syncs, then webhooks.
+BENCHES = [
+    "slots",
+    "availability",
+    "api",
+    "bookings",
+    "capacity",
+    "caldav_sync",
+    "ics_feed",
+    "webhooks",
+]
 
 
 def load() -> str:

@@ -1,7 +1,7 @@
 """Every request that leaves the server goes through here: one fenced, time-boxed HTTP client.
 
-The server fetches addresses that organizers type (CalDAV servers, ICS feeds, later webhooks),
-so each exchange is fenced:
+The server fetches addresses that organizers type (CalDAV servers, ICS feeds, webhooks), so
+each exchange is fenced:
 
 - Only `http` and `https`, redirects included, and at most `MAX_REDIRECTS` of them.
 - The host is resolved once, here, and every address it resolves to is checked: loopback,
@@ -338,7 +338,7 @@ _in_exchange: ContextVar[bool] = ContextVar("outbound_in_exchange", default=Fals
 class Session(niquests.Session):
     """A niquests Session whose every exchange is fenced and read whole (see the module)."""
 
-    def __init__(self, *, max_bytes: int = MAX_BYTES):
+    def __init__(self, *, max_bytes: int = MAX_BYTES, cut: bool = False):
         resolver = _Resolver()
         # No OCSP/CRL look-ups: they are requests of their own, to addresses in certificates.
         super().__init__(
@@ -349,6 +349,7 @@ class Session(niquests.Session):
         self.trust_env = False
         self.max_redirects = MAX_REDIRECTS
         self.max_bytes = max_bytes
+        self.cut = cut
         self.headers["User-Agent"] = USER_AGENT
         for adapter in self.adapters.values():
             adapter.close()
@@ -384,7 +385,7 @@ class Session(niquests.Session):
         if scheme not in SCHEMES:
             raise Forbidden(host, f"the scheme {scheme!r} is not fetched")
         response = super().send(request, **kwargs)
-        _read_body(response, self.max_bytes, host)
+        _read_body(response, self.max_bytes, host, cut=self.cut)
         return response
 
 
@@ -397,19 +398,23 @@ def _seconds(timeout: Any) -> float:
     return TIMEOUT
 
 
-def _read_body(response: niquests.Response, max_bytes: int, host: str) -> None:
-    """Read the whole body into `response.content`, refusing it past `max_bytes`."""
+def _read_body(response: niquests.Response, max_bytes: int, host: str, *, cut: bool) -> None:
+    """Read the whole body into `response.content`, refusing it past `max_bytes` (with `cut`:
+    keeping its first `max_bytes`, the rest left unread)."""
     if response._content_consumed:  # read by an inner send already
         return
     length = response.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > max_bytes:
+    if not cut and length.isdigit() and int(length) > max_bytes:
         response.close()
         raise TooLarge(host, f"Content-Length {length} over {max_bytes} bytes", max_bytes)
     chunks, size = [], 0
-    for chunk in response.iter_content(_CHUNK):
+    for chunk in response.iter_content(min(_CHUNK, max_bytes + 1)):
         size += len(chunk)
         if size > max_bytes:
             response.close()
+            if cut:
+                chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                break
             raise TooLarge(host, f"body over {max_bytes} bytes", max_bytes)
         chunks.append(chunk)
     # Where niquests keeps a body it read itself: `.content` and `.text` then answer from it.
@@ -453,9 +458,9 @@ def _logged(error: OutboundError, host: str) -> OutboundError:
     return error
 
 
-def session(*, max_bytes: int = MAX_BYTES) -> Session:
+def session(*, max_bytes: int = MAX_BYTES, cut: bool = False) -> Session:
     """A fenced session; close it when done (`with outbound.session() as s: ...`)."""
-    return Session(max_bytes=max_bytes)
+    return Session(max_bytes=max_bytes, cut=cut)
 
 
 def get(
@@ -473,6 +478,43 @@ def get(
         # Refused before sending: an address niquests cannot make a request of.
         host = _host(url)
         raise _logged(Forbidden(host, f"not a usable address ({type(e).__name__})"), host) from None
+
+
+def post(
+    url: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+) -> niquests.Response:
+    """One fenced POST of `body`: the answer, whatever its status, with the first `max_bytes`
+    of its body (`.content`; the rest is not read). Redirects are not followed: a 3xx is the
+    answer (webhooks: a receiver that moved is told by its owner, not by its answer)."""
+    try:
+        with session(max_bytes=max_bytes, cut=True) as s:
+            return s.post(
+                url, data=body, headers=dict(headers or {}), timeout=timeout, allow_redirects=False
+            )
+    except (ValueError, niquests.exceptions.RequestException) as e:
+        host = _host(url)
+        raise _logged(Forbidden(host, f"not a usable address ({type(e).__name__})"), host) from None
+
+
+def check_address(url: str, *, timeout: float = 5.0) -> None:
+    """Refuse, as a request would (`Forbidden`), a URL whose scheme the fence does not fetch
+    or whose host resolves only to addresses it does not reach; `NetworkError` when the name
+    does not resolve (now: it may later). Nothing is sent."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        raise Forbidden("", "not a usable address") from None
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in SCHEMES or not host:
+        raise Forbidden(host, "not an http or https address")
+    with deadline(timeout):
+        resolve(host, port)
 
 
 def _host(url: str) -> str:

@@ -200,7 +200,7 @@ WHITENOISE_USE_FINDERS = True
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "mail", "calendars"],
+        "QUEUES": ["default", "mail", "calendars", "webhooks"],
     }
 }
 
@@ -225,6 +225,16 @@ BOOKWITHME_TOKEN_LOOKUP_LIMIT = env_int("BOOKWITHME_TOKEN_LOOKUP_LIMIT", 30)
 BOOKWITHME_RETENTION_DAYS = env_int("BOOKWITHME_RETENTION_DAYS", 365)
 if BOOKWITHME_RETENTION_DAYS < 0:
     raise ConfigError("BOOKWITHME_RETENTION_DAYS must be 0 (keep forever) or more")
+
+# Webhooks (docs/webhooks.md): seconds one delivery may take, the whole exchange, before it
+# is cut off and retried; and the failed deliveries in a row (each after a day of retries)
+# after which a webhook is paused and its owner emailed.
+BOOKWITHME_WEBHOOK_TIMEOUT = env_int("BOOKWITHME_WEBHOOK_TIMEOUT", 10)
+if not 1 <= BOOKWITHME_WEBHOOK_TIMEOUT <= 60:
+    raise ConfigError("BOOKWITHME_WEBHOOK_TIMEOUT must be between 1 and 60 seconds")
+BOOKWITHME_WEBHOOK_PAUSE_AFTER = env_int("BOOKWITHME_WEBHOOK_PAUSE_AFTER", 5)
+if BOOKWITHME_WEBHOOK_PAUSE_AFTER < 1:
+    raise ConfigError("BOOKWITHME_WEBHOOK_PAUSE_AFTER must be 1 or more")
 
 # Connected calendars: each is read every N minutes; when one has not been read successfully
 # for M minutes, its owner's pages offer no times until it has (docs/calendars.md).

@@ -1,13 +1,13 @@
 """Small makers for tests: an organization, a person with a token, a meeting type."""
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 
 from bookwithme.api.schemas import MeetingTypePatch
 from bookwithme.booking import meeting_types, services
-from bookwithme.booking.models import MeetingType, WorkingHours
+from bookwithme.booking.models import Booking, MeetingType, WorkingHours
 from bookwithme.directory.models import ApiToken, Organization
 from bookwithme.tokens import new_token
 
@@ -70,3 +70,25 @@ def make_link(meeting_type, **options) -> str:
 
 def auth(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def ended(mt, end, email="zoe@example.org") -> Booking:
+    """A confirmed booking of an hour that ended at `end`, with everything an attendee leaves
+    (made directly: the past cannot be booked)."""
+    hour = timedelta(hours=1)
+    return Booking.objects.create(
+        meeting_type=mt,
+        owner=mt.owner,
+        start=end - hour,
+        end=end,
+        blocked_start=end - hour,
+        blocked_end=end,
+        attendee_name="Zoé Durand",
+        attendee_email=email,
+        attendee_time_zone="America/Montreal",
+        notes="Call me on my mobile",
+        answers={"phone": "+33 6 12 34 56 78"},
+        guests=["sam@example.org"],
+        cancel_reason="Zoé is ill",
+        manage_token_hash=new_token()[1],
+    )

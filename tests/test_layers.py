@@ -24,6 +24,8 @@ ALLOWED = {
     # booking counts unknown tokens per address in the cache (access.by_token).
     "booking": {"slots", "tokens", "throttle", "outbound", "directory", "calendars", "observe"},
     "notify": {"slots", "tokens", "outbound", "formats", "directory", "calendars", "booking"},
+    # Export and erasure read and rewrite booking's and notify's rows.
+    "privacy": {"slots", "tokens", "directory", "calendars", "booking", "notify"},
 }
 
 

@@ -53,8 +53,8 @@ def test_serve_answers_then_stops_every_child_on_a_signal(tmp_path, signum):
     with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
         tree = descendants(proc.pid)
-        # gunicorn's master and its worker, and the two task workers.
-        assert len(tree) >= 4
+        # gunicorn's master and its worker, and the three task workers.
+        assert len(tree) >= 5
         proc.send_signal(signum)
         proc.wait(timeout=DEADLINE)
         out = liveserver.output(proc)
@@ -124,11 +124,15 @@ def test_serve_restarts_a_killed_worker_and_keeps_serving(tmp_path):
     with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
         workers = poll(
-            lambda: len(task_workers(proc.pid)) == 2 and task_workers(proc.pid),
+            lambda: len(task_workers(proc.pid)) == 3 and task_workers(proc.pid),
             lambda: f"serve's task workers: {task_workers(proc.pid)}",
         )
-        # One worker for mail, one for the calendars (and anything else).
-        assert set(workers) == {"--queue mail", "--queue calendars --queue default"}
+        # One worker for mail, one for the calendars (and anything else), one for webhooks.
+        assert set(workers) == {
+            "--queue mail",
+            "--queue calendars --queue default",
+            "--queue webhooks",
+        }
         killed = workers["--queue mail"]
         os.kill(killed, signal.SIGKILL)
         assert healthy(port)
@@ -152,9 +156,9 @@ def test_a_killed_serve_leaves_no_process_behind_and_frees_its_port(tmp_path):
     port = free_port()
     with serving(tmp_path, port) as proc:
         wait_for_health(port, proc)
-        poll(lambda: len(task_workers(proc.pid)) == 2, "serve did not start two task workers")
+        poll(lambda: len(task_workers(proc.pid)) == 3, "serve did not start three task workers")
         tree = descendants(proc.pid)
-        assert len(tree) >= 4  # gunicorn's arbiter and its worker, two task workers
+        assert len(tree) >= 5  # gunicorn's arbiter and its worker, three task workers
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=DEADLINE)
         poll(lambda: not left_of(tree), lambda: f"left behind: {left_of(tree)}")

@@ -39,6 +39,7 @@ from bookwithme.calendars.errors import InputError
 from bookwithme.calendars.events import add_event, import_ics
 from bookwithme.calendars.models import Event
 from bookwithme.directory.models import available_time_zones, update_profile
+from bookwithme.privacy import erasure
 
 router = Router(auth=TokenAuth(), tags=["organizer"])
 ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error}
@@ -262,3 +263,14 @@ def decline_booking(request: HttpRequest, booking_id: int, payload: CancelIn | N
     booking = get_object_or_404(Booking, pk=booking_id, owner=me(request))
     reason = payload.reason if payload else ""
     return approval.decline(booking, reason=reason or "")
+
+
+@router.post("/bookings/{booking_id}/erase", response={200: BookingOut, **ERRORS})
+def erase_booking(request: HttpRequest, booking_id: int):
+    """Erase the attendee's data of a booking that is over or cancelled (their name, email,
+    notes, answers, guests; its times, type and status stay), as when its retention period
+    ends. 409 `booking_upcoming` for one still to come: cancel it first. Erasing an erased
+    booking changes nothing. In your organization's audit log, without the data."""
+    person = me(request)
+    booking = get_object_or_404(Booking, pk=booking_id, owner=person)
+    return erasure.erase_booking(booking, actor=f"{person.email} (API)")

@@ -115,6 +115,7 @@ def _book(request, mt: MeetingType, payload: BookingIn, key: str | None, link: L
         language=payload.language or get_language_from_request(request)[:2],
         answers=payload.answers,
         guests=tuple(payload.guests or ()),
+        consent=payload.consent,
     )
     result = services.book(
         mt,

@@ -359,6 +359,8 @@ class BookingOut(Schema):
     cancelled_by: str
     created_at: datetime
     guests: list[str]
+    # When the attendee agreed to the privacy notice; null when the type did not ask.
+    consent_at: datetime | None
     # How often the attendee moved it (the type's max_reschedules counts these).
     reschedule_count: int
 
@@ -390,6 +392,11 @@ class BookingsFeedOut(Schema):
 class Owner(Schema):
     name: str
     time_zone: str
+    # The organization's privacy notice, which a booking form links to (and asks consent to,
+    # when the type's `ask_consent` is on); null when it has none.
+    privacy_notice_url: str | None
+
+    resolve_privacy_notice_url = staticmethod(addresses.privacy_notice_url)
 
 
 # What a visitor sees of a type.
@@ -406,6 +413,8 @@ PUBLIC_FIELDS = (
     # booking waits for the organizer's approval.
     "durations_minutes",
     "requires_approval",
+    # Whether the booking body must carry `"consent": true`.
+    "ask_consent",
 )
 PUBLIC_TYPES = {"questions": list[dict[str, Any]], "owner": Owner, "durations_minutes": list[int]}
 PublicType = shown("PublicType", MeetingType, PUBLIC_FIELDS, types=PUBLIC_TYPES)
@@ -449,6 +458,9 @@ class BookingIn(In):
     guests: list[Annotated[OneLine, Field(max_length=254)]] | None = Field(None, max_length=10)
     # One of the type's lengths (durations_minutes); none: its duration_minutes.
     duration_minutes: int | None = Field(None, ge=5, le=720)
+    # Agrees that the attendee's data is processed as the privacy notice says: required
+    # (true) when the type's `ask_consent` is on.
+    consent: StrictBool = False
 
 
 def joinable(booking) -> str:

@@ -4,7 +4,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from bookwithme.api import calendars, organizer, public
+from bookwithme.api import calendars, organizer, public, webhooks
 from bookwithme.api.errors import HANDLERS
 from bookwithme.api.schemas import TIME_ZONE_MARK
 from bookwithme.directory.models import available_time_zones
@@ -57,6 +57,7 @@ for exception, handler in HANDLERS:
     api.add_exception_handler(exception, handler)
 api.add_router("", organizer.router)
 api.add_router("", calendars.router)
+api.add_router("", webhooks.router)
 api.add_router("", public.router)
 
 urlpatterns = api.urls[0]

@@ -38,3 +38,23 @@ def bookings_feed_url(token: str) -> str:
 def approval_url(action: str, token: str) -> str:
     """The organizer's approve or decline link for a pending booking (`booking.approval`)."""
     return absolute(f"/approval/{action}/{token}")
+
+
+def privacy_notice_path(person) -> str | None:
+    """Where the booking form's privacy notice is: the person's organization's own address,
+    else the page of ours showing its text (`/<page>/-/privacy`, a path: the page's link stays
+    on the site the visitor is on), else None when the organization has neither."""
+    org = person.organization
+    if org is None:
+        return None
+    if org.privacy_notice_url:
+        return org.privacy_notice_url
+    if org.privacy_notice_text.strip() and person.page_slug:
+        return f"/{person.page_slug}/-/privacy"
+    return None
+
+
+def privacy_notice_url(person) -> str | None:
+    """`privacy_notice_path`, absolute: for the API."""
+    where = privacy_notice_path(person)
+    return absolute(where) if where and where.startswith("/") else where

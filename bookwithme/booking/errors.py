@@ -98,3 +98,11 @@ class BookingPending(BookingError):
     default_message = _(
         "This booking is still waiting for approval: it can be moved once it is confirmed."
     )
+
+
+class BookingUpcoming(BookingError):
+    """An organizer's erasure of a booking that still holds its time: cancel it first, or its
+    attendee would be left with an invitation nobody can change or tell them about."""
+
+    code, status = "booking_upcoming", 409
+    default_message = _("This booking is still to come. Cancel it first, then erase it.")

@@ -414,6 +414,16 @@ class MeetingType(models.Model):
     questions = models.JSONField(
         _("questions"), default=list, blank=True, validators=[validate_questions]
     )
+    # The booking form's required box "I agree that my data is processed as the privacy notice
+    # says"; the booking keeps when it was ticked (`Booking.consent_at`).
+    ask_consent = models.BooleanField(
+        _("ask for consent"),
+        default=False,
+        help_text=_(
+            "Visitors tick a box agreeing that their data is processed as your organization's "
+            "privacy notice says before they can book."
+        ),
+    )
     reminder_minutes_before = models.PositiveIntegerField(
         _("reminder (minutes before)"),
         null=True,
@@ -632,6 +642,10 @@ def shown_answer(value: Any) -> str:
     return str(value)
 
 
+# The domain of an erased attendee's email (booking/retention.py).
+ERASED_DOMAIN = "invalid"
+
+
 class BookingQuerySet(models.QuerySet["Booking"]):
     def confirmed(self) -> "BookingQuerySet":
         return self.filter(status=Booking.Status.CONFIRMED)
@@ -694,6 +708,8 @@ class Booking(models.Model):
     reschedule_count = models.PositiveSmallIntegerField(default=0)
     # When the organizer approved or declined it (types that require approval), or it timed out.
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the attendee agreed to the privacy notice (types that ask consent); None: not asked.
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
     )
@@ -755,6 +771,12 @@ class Booking(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def is_erased(self) -> bool:
+        """Its attendee's data was erased (booking/retention.py): only then is the email at
+        the `.invalid` domain, which no visitor can type and no mail reaches."""
+        return self.attendee_email.endswith("@" + ERASED_DOMAIN)
 
     @property
     def length_minutes(self) -> int:

@@ -21,12 +21,11 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from bookwithme.booking.models import Booking
+from bookwithme.booking.models import ERASED_DOMAIN, Booking
 from bookwithme.directory.models import Organization, Person
 
 # What an erased attendee is called, in the organizer's language (the only one who reads it).
 ERASED_NAME = gettext_noop("(erased)")
-ERASED_DOMAIN = "invalid"
 # The periodic sweep runs every minute; erasing is a matter of days, so once an hour is enough.
 EVERY = 60 * 60  # seconds
 _next_run = 0.0
@@ -66,10 +65,6 @@ def erased_email(booking_id: int) -> str:
     return f"erased-{booking_id}@{ERASED_DOMAIN}"
 
 
-def is_erased(booking: Booking) -> bool:
-    return booking.attendee_email.endswith("@" + ERASED_DOMAIN)
-
-
 def erase_expired(*, now: datetime | None = None) -> int:
     """Erase the attendee data of every booking past its period; how many were erased."""
     now = now or timezone.now()
@@ -78,11 +73,11 @@ def erase_expired(*, now: datetime | None = None) -> int:
         bookings = Booking.objects.filter(end__lt=cutoff.before)
         if cutoff.organization_id is not None:
             bookings = bookings.filter(owner__organization_id=cutoff.organization_id)
-        count += erase(bookings, now=now)
+        count += erase(bookings)
     return count
 
 
-def erase(bookings: QuerySet[Booking], *, now: datetime) -> int:
+def erase(bookings: QuerySet[Booking]) -> int:
     """Erase these bookings' attendee data (those not erased yet); how many. One UPDATE per
     language, the erased name written in the organizer's."""
     left = bookings.exclude(attendee_email__endswith="@" + ERASED_DOMAIN)
@@ -90,11 +85,11 @@ def erase(bookings: QuerySet[Booking], *, now: datetime) -> int:
     default = settings.LANGUAGE_CODE
     for code, _name in settings.LANGUAGES:
         if code != default:
-            count += _update(left.filter(owner__language=code), code, now)
-    return count + _update(left, default, now)  # everyone else
+            count += _update(left.filter(owner__language=code), code)
+    return count + _update(left, default)  # everyone else
 
 
-def _update(bookings: QuerySet[Booking], language: str, now: datetime) -> int:
+def _update(bookings: QuerySet[Booking], language: str) -> int:
     with translation.override(language):
         name = gettext(ERASED_NAME)
     owner_zone = Person.objects.filter(pk=OuterRef("owner_id")).values("time_zone")[:1]
@@ -112,7 +107,10 @@ def _update(bookings: QuerySet[Booking], language: str, now: datetime) -> int:
         guests=[],
         # A reason may name or describe the attendee, whoever wrote it.
         cancel_reason="",
-        updated_at=now,
+        # A hash of what the attendee typed, kept to answer a repeated request.
+        idempotency_fingerprint="",
+        # updated_at is left alone: it tells when the booking last changed, and the mail
+        # workers' sweep runs again the messages of a booking changed lately that lack them.
     )
 
 

@@ -70,6 +70,8 @@ class Attendee:
     answers: dict[str, Any] | None = None
     # Others invited by email (the type's max_guests at most): they get the invitation too.
     guests: tuple[str, ...] = ()
+    # Ticked "I agree that my data is processed as the privacy notice says" (`ask_consent`).
+    consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,14 @@ def clean_attendee(meeting_type: MeetingType, attendee: Attendee) -> Attendee:
     language = attendee.language if attendee.language in languages else settings.LANGUAGE_CODE
     answers = _clean_answers(meeting_type, attendee.answers or {}, errors)
     guests = _clean_guests(meeting_type, attendee.guests, email.lower(), errors)
+    consent = attendee.consent is True
+    if meeting_type.ask_consent and not consent:
+        errors["consent"] = [_("Agree to the privacy notice to book.")]
     if errors:
         raise Invalid(fields=errors)
-    return Attendee(name, email.lower(), attendee.time_zone, notes, language, answers, guests)
+    return Attendee(
+        name, email.lower(), attendee.time_zone, notes, language, answers, guests, consent
+    )
 
 
 def _clean_guests(
@@ -338,6 +345,7 @@ def book(
                 notes=attendee.notes,
                 answers=attendee.answers or {},
                 guests=list(attendee.guests),
+                consent_at=now if meeting_type.ask_consent else None,
                 manage_token_hash=token_hash,
                 manage_token_encrypted=encrypt(token, purpose="manage"),
                 meeting_url=meeting_url_for(meeting_type),
@@ -471,10 +479,18 @@ def reschedule(
         raise SlotUnavailable() from None
 
 
-def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None = None) -> Booking:
+def cancel(
+    booking: Booking,
+    *,
+    by: str,
+    reason: str = "",
+    now: datetime | None = None,
+    deadline: bool = True,
+) -> Booking:
     """Cancel the booking; cancelling a cancelled booking changes nothing and succeeds.
 
-    The attendee is held to the type's cancel deadline (`changes`); the organizer always may.
+    The attendee is held to the type's cancel deadline (`changes`) unless `deadline` is off
+    (their data erased at their request); the organizer always may.
     """
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
@@ -486,7 +502,7 @@ def cancel(booking: Booking, *, by: str, reason: str = "", now: datetime | None 
         if current.status not in Booking.HOLDING:  # a pending one may be cancelled too
             return current
         now = now or timezone.now()
-        if by == Booking.CancelledBy.ATTENDEE:
+        if by == Booking.CancelledBy.ATTENDEE and deadline:
             refusal = cancel_refusal(current, now)
             if refusal is not None:
                 raise refusal

@@ -24,6 +24,8 @@ from bookwithme.directory.changes import (
     change_access,
     set_anonymous_sharing,
     set_licence,
+    set_privacy_notice_text,
+    set_privacy_notice_url,
     set_retention_days,
 )
 from bookwithme.directory.models import AuditEntry, Organization, Person
@@ -299,10 +301,19 @@ class AuditedSettingsAdmin(OrgScopedAdmin):
 # Organizations
 
 
+PRIVACY_FIELDS = ("retention_days", "privacy_notice_url", "privacy_notice_text")
+
+
 class OrganizationForm(AccessSettingsForm):
     class Meta:
         model = Organization
-        fields = ("name", "domain", *ACCESS_FIELDS, "anonymous_sharing", "retention_days")
+        fields = (
+            "name",
+            "domain",
+            *ACCESS_FIELDS,
+            "anonymous_sharing",
+            *PRIVACY_FIELDS,
+        )
 
     def clean_domain(self):
         return self.cleaned_data["domain"].strip().lower().removesuffix(".")
@@ -312,7 +323,7 @@ class OrganizationForm(AccessSettingsForm):
 class OrganizationAdmin(AuditedSettingsAdmin):
     form = OrganizationForm
     org_path = ""
-    audited_fields = (*ACCESS_FIELDS, "anonymous_sharing", "retention_days")
+    audited_fields = (*ACCESS_FIELDS, "anonymous_sharing", *PRIVACY_FIELDS)
     list_display = ("name", "domain", "anonymous_sharing", "calendar_api", "retention_days")
     list_filter = (DefaultOnFilter,)
     search_fields = ("name", "domain")
@@ -321,7 +332,7 @@ class OrganizationAdmin(AuditedSettingsAdmin):
         (None, {"fields": ("name", "domain", "created_at")}),
         (_("Calendar access"), {"fields": ACCESS_FIELDS}),
         (_("Booking pages"), {"fields": ("anonymous_sharing",)}),
-        (_("Privacy"), {"fields": ("retention_days",)}),
+        (_("Privacy"), {"fields": PRIVACY_FIELDS}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -339,6 +350,10 @@ class OrganizationAdmin(AuditedSettingsAdmin):
             set_anonymous_sharing(obj, wanted["anonymous_sharing"], actor=actor)
         if "retention_days" in wanted:
             set_retention_days(obj, wanted["retention_days"], actor=actor)
+        if "privacy_notice_url" in wanted:
+            set_privacy_notice_url(obj, wanted["privacy_notice_url"], actor=actor)
+        if "privacy_notice_text" in wanted:
+            set_privacy_notice_text(obj, wanted["privacy_notice_text"], actor=actor)
 
 
 # People

@@ -1,19 +1,24 @@
 """Changing access settings, licences and the sharing policy: validated, all or nothing,
 each change written to the audit log. The command line and the admin both come through here."""
 
+import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 
 from bookwithme.directory.models import (
+    MAX_PRIVACY_NOTICE,
     MAX_RETENTION_DAYS,
     AnonymousSharing,
     AppAccessPolicy,
     AuditEntry,
     Organization,
     Person,
+    validate_text,
 )
 
 UNCHANGED: Any = object()
@@ -121,8 +126,17 @@ def change_access(
         return entries
 
 
-def _set_one(holder, org: Organization, target: str, setting: str, value, actor: str):
-    """Change one setting of one row, with its audit entry; nothing when it already holds."""
+def _set_one(
+    holder,
+    org: Organization,
+    target: str,
+    setting: str,
+    value,
+    actor: str,
+    audited: Callable[[Any], Any] = lambda value: value,
+):
+    """Change one setting of one row, with its audit entry (the values as `audited` writes
+    them); nothing when it already holds."""
     with transaction.atomic():
         holder = type(holder).objects.select_for_update().get(pk=holder.pk)
         before = getattr(holder, setting)
@@ -135,8 +149,8 @@ def _set_one(holder, org: Organization, target: str, setting: str, value, actor:
             actor=actor,
             target=target,
             setting=setting,
-            before=before,
-            after=value,
+            before=audited(before),
+            after=audited(value),
         )
         return [entry]
 
@@ -158,6 +172,52 @@ def set_retention_days(org: Organization, days: int | None, *, actor: str) -> li
         )
     target = f"organization {org.domain}"
     return _set_one(org, org, target, "retention_days", days, actor)
+
+
+MAX_PRIVACY_URL = Organization._meta.get_field("privacy_notice_url").max_length or 500
+
+
+def set_privacy_notice_url(org: Organization, url: str | None, *, actor: str) -> list[AuditEntry]:
+    """The web address of the organization's privacy notice ("" or None: none)."""
+    url = (url or "").strip()
+    if url:
+        try:
+            if len(url) > MAX_PRIVACY_URL:
+                raise ValidationError("too long")
+            URLValidator(schemes=["https", "http"])(url)
+        except ValidationError:
+            raise ChangeError(
+                "the privacy notice URL must be an https:// or http:// address of at most "
+                f"{MAX_PRIVACY_URL} characters, or unset"
+            ) from None
+    target = f"organization {org.domain}"
+    return _set_one(org, org, target, "privacy_notice_url", url, actor)
+
+
+def text_digest(text: str | None) -> str | None:
+    """What the audit log keeps of a privacy notice's text: its length and a short hash, enough
+    to tell two versions apart without copying the text into every entry."""
+    if not text:
+        return None
+    return f"{len(text)} characters, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def set_privacy_notice_text(org: Organization, text: str | None, *, actor: str) -> list[AuditEntry]:
+    """The text of the organization's privacy notice, shown on a page of its own when it has
+    no address for one ("" or None: none). Plain text; its line breaks are kept."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > MAX_PRIVACY_NOTICE:
+        raise ChangeError(
+            f"the privacy notice text has {len(text)} characters; at most {MAX_PRIVACY_NOTICE}"
+        )
+    try:
+        validate_text(text)
+    except ValidationError:
+        raise ChangeError(
+            "the privacy notice text may hold line breaks but no other control characters"
+        ) from None
+    target = f"organization {org.domain}"
+    return _set_one(org, org, target, "privacy_notice_text", text, actor, audited=text_digest)
 
 
 def set_licence(person: Person, assigned: bool, *, actor: str) -> list[AuditEntry]:

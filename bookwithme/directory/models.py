@@ -9,7 +9,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +109,8 @@ CONTROL_CHARS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # The longest an organization may keep attendees' data (`Organization.retention_days`): ten years.
 MAX_RETENTION_DAYS = 3650
+# The longest privacy notice an organization may write (`Organization.privacy_notice_text`).
+MAX_PRIVACY_NOTICE = 5000
 
 
 def validate_text(value: str) -> None:
@@ -175,6 +177,25 @@ class Organization(AccessSettings):
         help_text=_(
             "After a booking ends, its attendee's name, email, notes and answers are erased "
             "after this many days. Blank: the site's setting. The shorter of the two applies."
+        ),
+    )
+    # The privacy notice the booking form links to (web/pages.py): a page of the organization's
+    # own, or, without one, this text on a page of ours (`/<page>/-/privacy`).
+    privacy_notice_url = models.URLField(
+        _("privacy notice address"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text=_("The web address of your privacy notice; the booking form links to it."),
+    )
+    privacy_notice_text = models.TextField(
+        _("privacy notice text"),
+        max_length=MAX_PRIVACY_NOTICE,
+        blank=True,
+        validators=[validate_text],
+        help_text=_(
+            "Plain text, shown on a page of its own that the booking form links to, when no "
+            "address is given above. Blank lines separate paragraphs."
         ),
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -25,6 +25,8 @@ DISPLAY_NAMES = {
     "anonymous_sharing": "AnonymousSharing",
     "has_licence": "HasLicence",
     "retention_days": "RetentionDays",
+    "privacy_notice_url": "PrivacyNoticeUrl",
+    "privacy_notice_text": "PrivacyNoticeText",
 }
 
 CALENDAR_API_VALUES = {"true": True, "false": False, "unset": None}

@@ -23,6 +23,7 @@ the same address, which replaces.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -35,6 +36,8 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 
 PENDING, FAILED = "pending", "failed"
+# A row's primary key: a number, or a UUID (webhook deliveries), given to a task as text.
+RowId = int | str | UUID
 
 
 class Leased(models.Model):
@@ -84,7 +87,7 @@ class Work:
         concrete model's own field (with its own choices), not one of `Leased`."""
         return self.model._default_manager.all()
 
-    def claim(self, pk: int, now: datetime) -> datetime | None:
+    def claim(self, pk: RowId, now: datetime) -> datetime | None:
         """Take the row for one attempt; the lease's end, or None when it is not ours to do
         (done, failed, not due yet, or held by a live worker)."""
         lease = now + self.lease
@@ -99,17 +102,17 @@ class Work:
         )
         return lease if taken else None
 
-    def release(self, pk: int, lease: datetime) -> None:
+    def release(self, pk: RowId, lease: datetime) -> None:
         """Let go of the row, unless another worker took it meanwhile."""
         self._rows.filter(pk=pk, leased_until=lease).update(leased_until=None)
 
-    def settle(self, pk: int, state: str, *, where: Q | None = None, **fields) -> bool:
+    def settle(self, pk: RowId, state: str, *, where: Q | None = None, **fields) -> bool:
         """The row's work is over (done, failed, no longer needed): no lease, no next attempt.
         `where` makes it conditional, in the same UPDATE; False when it did not hold."""
         rows = self._rows.filter(where or Q(), pk=pk)
         return bool(rows.update(state=state, leased_until=None, next_attempt_at=None, **fields))
 
-    def retry(self, pk: int, lease: datetime, *, at: datetime, reason: str) -> bool:
+    def retry(self, pk: RowId, lease: datetime, *, at: datetime, reason: str) -> bool:
         """Back to pending until `at`, with the task for then written in the same transaction;
         False when another worker took the row meanwhile (it goes on from there)."""
         with transaction.atomic():
@@ -120,7 +123,7 @@ class Work:
                 self.enqueue(pk, at)
         return bool(again)
 
-    def enqueue(self, pk: int, when: datetime | None = None) -> None:
+    def enqueue(self, pk: RowId, when: datetime | None = None) -> None:
         """Run the row's task at `when` (else as soon as a worker of its queue is free)."""
         job = self.task.using(run_after=when) if when and when > timezone.now() else self.task
         job.enqueue(pk)

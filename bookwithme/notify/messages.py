@@ -355,6 +355,8 @@ def _email(
     html = render_to_string(f"notify/{template}.html", context)
     booking: Booking = context["booking"]
     other = booking.attendee_email if reader.role == ORGANIZER else booking.owner.email
+    # An erased attendee's address can only bounce: no one to reply to then.
+    replies = [] if reader.role == ORGANIZER and booking.is_erased else [other]
     # The guests get one message together: the invitation names them all anyway.
     to = list(booking.guests) if reader.role == GUEST else [reader.email]
     message = Mail(
@@ -366,7 +368,7 @@ def _email(
         # CPython gh-80222, drops the quotes of a long display name when it folds the header,
         # which turns one "Doe, Jane" into several mailboxes. The names are in the body.
         to=to,
-        reply_to=[other],
+        reply_to=replies,
         # RFC 3834: out-of-office replies should not answer an automatic message.
         headers={"Auto-Submitted": "auto-generated"},
     )

@@ -6,9 +6,12 @@ again by the sweep should it go missing), so a repeated task never mails twice a
 change never lacks its messages; `tasks.deliver` sends it, retrying with backoff while SMTP is
 down. The booking's copies in connected calendars: one row per (booking, calendar), which
 `writeback.write_copy` keeps in step with the booking, retrying while the server is down. Both
-are `leases.Leased` rows, claimed, retried and resumed the same way (notify/leases.py).
+are `leases.Leased` rows, claimed, retried and resumed the same way (notify/leases.py). So are
+webhook deliveries: one row per (webhook, booking, sequence), made by the same fan-out and
+sent by `webhooks_sending.deliver` (notify/webhooks.py, docs/webhooks.md).
 """
 
+import uuid
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -132,3 +135,104 @@ class CalendarCopy(Leased):
 
     def __str__(self) -> str:
         return f"{self.booking} in {self.connection} ({self.get_state_display()})"
+
+
+class WebhookSubscription(models.Model):
+    """A person's webhook: booking events POSTed to `url`, signed with its secret
+    (docs/webhooks.md). The secret is kept encrypted (`tokens.encrypt`), shown once when made
+    or rotated; for a day after a rotation deliveries are signed with the previous one too.
+
+    After `BOOKWITHME_WEBHOOK_PAUSE_AFTER` deliveries in a row failed (each after a day of
+    retries), it is paused (`active` off, `paused_at` set) and its owner is emailed
+    (`notice_due_at`: the notice's next attempt, cleared once sent, see notify/webhooks_sending.py).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="webhooks",
+    )
+    url = models.CharField(_("URL"), max_length=2000)
+    events = models.JSONField(_("events"), default=list)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    secret_encrypted = models.CharField(max_length=300, editable=False)
+    previous_secret_encrypted = models.CharField(max_length=300, blank=True, editable=False)
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(_("failed deliveries in a row"), default=0)
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+    notice_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} of {self.owner} to {urlsplit(self.url).hostname}"
+
+
+class WebhookDelivery(Leased):
+    """One event for one webhook: its body made once (the booking as it was when the change
+    was fanned out), sent by `webhooks_sending.deliver` on the `webhooks` queue with the same
+    id (the `webhook-id` receivers de-duplicate on) on every attempt. One row per (webhook,
+    booking, booking sequence): a change's fan-out makes it once. A booking's deliveries to a
+    webhook go in sequence order: one waits while an earlier one is still to be sent."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        verbose_name=_("webhook"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    # None for a ping.
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+        null=True,
+        blank=True,
+    )
+    sequence = models.PositiveIntegerField(_("booking sequence"), null=True, blank=True)
+    event = models.CharField(_("event"), max_length=40)
+    body = models.TextField(_("body"), editable=False)
+    state = models.CharField(
+        _("state"), max_length=9, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Retries stop a day after this: when it was made, or asked for again (redelivered).
+    pending_since = models.DateTimeField(_("pending since"), default=timezone.now)
+    # The last attempt's outcome: the receiver's status code (None: no answer), how long it
+    # took, and the start of its answer.
+    attempted_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    response = models.TextField(_("response"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_log")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "booking", "sequence"],
+                condition=models.Q(booking__isnull=False),
+                name="webhook_delivery_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.id} ({self.get_state_display()})"

@@ -6,8 +6,9 @@ so the request holds the owner's lock only for the booking and that one row. In 
 of its own, under the booking's row lock, it makes the change's messages to both sides (once per
 booking, kind, recipient and sequence), voids the reminders of older versions, and, when the
 change is still the booking's latest, schedules the reminder, asks for the booking's copies in
-connected calendars (`writeback.want`) and a sync of the owner's calendars; every task those
-need is enqueued in that same transaction. So it runs whole or not at all, and a change's
+connected calendars (`writeback.want`) and a sync of the owner's calendars; it also makes the
+deliveries of the owner's webhooks (`webhooks.queue_deliveries`); every task those need is
+enqueued in that same transaction. So it runs whole or not at all, and a change's
 messages are its receipt: a second run finds them and ends.
 
 Nothing is lost: the fan-out's task row commits with the change. Should it never finish (its
@@ -40,7 +41,7 @@ from django_tasks_db.models import DBTaskResult
 from bookwithme.booking import addresses, signals
 from bookwithme.booking.models import Booking
 from bookwithme.calendars.tasks import sync_owner
-from bookwithme.notify import leases, writeback
+from bookwithme.notify import erasure, leases, webhooks, writeback
 from bookwithme.notify.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ def fan_out(booking_id: int, change: str, sequence: int, previous_start: str | N
             _queue(booking, KINDS[change], recipient, sequence, previous_start=moved_from)
         if _tell_guests(booking, KINDS[change]):
             _queue(booking, KINDS[change], Recipient.GUEST, sequence, previous_start=moved_from)
+        # The webhooks' deliveries of the change, once like its messages (docs/webhooks.md).
+        webhooks.queue_deliveries(booking, change, sequence, previous_start=moved_from)
         if booking.sequence != sequence:
             return  # changed again since: that change's own fan-out does the rest
         if booking.is_active:
@@ -257,7 +260,8 @@ def deliver(message_id: int) -> None:
     message = OutboxMessage.objects.select_related("booking__meeting_type", "booking__owner").get(
         pk=message_id
     )
-    if _stale_reminder(message):
+    if _stale_reminder(message) or erasure.is_erased_address(message.to_email):
+        # An erased attendee (privacy/erasure.py) is told nothing more.
         OUTBOX.settle(message_id, State.VOID)
         return
     try:

@@ -8,7 +8,9 @@ hold private-link, manage and feed tokens. No query string, address or attendee 
 
 `JsonFormatter` (`LOG_FORMAT=json`) writes each record as one JSON object on one line;
 `PathsAsRoutes`, a filter on the handler, rewrites Django's own request warnings ("Not Found:
-/manage/<token>") to name the route instead of the path.
+/manage/<token>") to name the route instead of the path; `NoClientAddresses` does the same for
+gunicorn's own lines, which name the client's address and the raw request line of a request it
+refuses.
 """
 
 import json
@@ -114,6 +116,30 @@ class PathsAsRoutes(logging.Filter):
             record.msg, record.args = message, ()
             if not hasattr(record, "request_id") and REQUEST_ID_KEY in request.META:
                 record.request_id = request.META[REQUEST_ID_KEY]
+        return True
+
+
+# gunicorn's refusals of requests it cannot parse: "Invalid request from ip=203.0.113.5: Invalid
+# HTTP request line: 'GET /manage/<token> ...'"; the reason is kept up to what the client sent.
+_INVALID_REQUEST = re.compile(r"Invalid request from ip=\S*: (?P<reason>[^'\"]*)", re.DOTALL)
+
+
+class NoClientAddresses(logging.Filter):
+    """gunicorn's error log (`bookwithme serve` puts it on this filter) without the client's
+    address or request path: a request it refuses is logged with its reason only, an
+    application error with the method only (the path may hold a token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in ("Error handling request %s %s", "Error handling request %s"):
+            args = record.args if isinstance(record.args, tuple) else ()
+            method = args[0] if len(args) == 2 else "-"  # (method, uri) or (uri,)
+            record.msg, record.args = "Error handling request %s (path not logged)", (method,)
+            return True
+        message = record.getMessage()
+        invalid = _INVALID_REQUEST.match(message)
+        if invalid:
+            reason = invalid["reason"].rstrip(" :") or "unreadable"
+            record.msg, record.args = "Invalid request refused: %s", (reason,)
         return True
 
 

@@ -13,15 +13,15 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from bookwithme import formats
-from bookwithme.booking import access, addresses, changes, ics
-from bookwithme.booking.errors import BookingError, TooLateToChange
+from bookwithme.booking import access, addresses, changes, ics, retention
+from bookwithme.booking.errors import BookingError, NotFound, TooLateToChange
 from bookwithme.booking.models import Booking, MeetingType
 from bookwithme.clients import client_address
 from bookwithme.directory.models import zone_or_utc
@@ -100,6 +100,44 @@ def person_page(request: HttpRequest, page_slug: str) -> HttpResponse:
     )
 
 
+def privacy(person) -> dict:
+    """What the booking form says of the attendee's data: the days it is kept after the
+    meeting (`retention.effective_days`; None: until the organizer erases it), and where the
+    organization's privacy notice is (None: it has none)."""
+    org = person.organization
+    return {
+        "days": retention.effective_days(
+            org.retention_days if org else None, settings.BOOKWITHME_RETENTION_DAYS
+        ),
+        "notice_url": addresses.privacy_notice_path(person),
+    }
+
+
+@require_safe
+def privacy_notice(request: HttpRequest, page_slug: str) -> HttpResponse:
+    """The organization's privacy notice, when it is a text of ours to show; an organization
+    with a page of its own for it is sent there."""
+    try:
+        owner = access.page_owner(page_slug)
+    except BookingError as e:
+        return refused(request, e)
+    org = owner.organization
+    if org is not None and org.privacy_notice_url:
+        return redirect(org.privacy_notice_url)
+    if org is None or not org.privacy_notice_text.strip():
+        return refused(request, NotFound())
+    return render(
+        request,
+        "web/privacy_notice.html",
+        {
+            "owner": owner,
+            "organizer": organizer(owner),
+            "organization": org,
+            "privacy": privacy(owner),
+        },
+    )
+
+
 def zones(request: HttpRequest) -> dict:
     """The time zones the picker offers, named in the page's language (built once)."""
     return zone_list(getattr(request, "LANGUAGE_CODE", "en") or "en")
@@ -118,6 +156,7 @@ def _booking_page(request, meeting_type: MeetingType, api_path: str, private: bo
             "book_url": f"{api_path}/bookings",
             "private": private,
             "embed": embedded(request),
+            "privacy": privacy(owner),
             "strings": {**strings.picker(), **strings.booking()},
             "zones": zones(request),
         },

@@ -40,6 +40,9 @@ urlpatterns = [
     path("approval/<str:action>/<str:token>", approval.decide, name="approval"),
     path("<page:page_slug>", pages.person_page, name="person"),
     path("<page:page_slug>/<slug:type_slug>", pages.meeting_type_page, name="meeting_type"),
+    # Three segments, so no type's address can take it; the `-` marks the site's own routes
+    # under a page, as GitLab's `/-/` does.
+    path("<page:page_slug>/-/privacy", pages.privacy_notice, name="privacy_notice"),
     path("l/<str:token>/", without_slash),
     path("manage/<str:token>/", without_slash),
     path("<page:page_slug>/", without_slash),

@@ -501,6 +501,7 @@ FULL_TYPE = {
     "requires_approval": True,
     "approval_timeout_hours": 48,
     "max_guests": 4,
+    "ask_consent": True,
 }
 
 
@@ -542,6 +543,7 @@ def test_a_meeting_type_has_the_contracts_defaults(client, token):
         "requires_approval": False,
         "approval_timeout_hours": 24,
         "max_guests": 0,
+        "ask_consent": False,
         "url": "http://127.0.0.1:8000/alex/intro-call",
     }
 

@@ -69,7 +69,7 @@ def test_a_page_lists_its_public_types_only(client, alex, intro, secret):
     gone.deleted_at = NOW
     gone.save()
     assert ok(client.get(f"{API}/pages/alex")) == {
-        "owner": {"name": "Alex Martin", "time_zone": "Europe/Paris"},
+        "owner": {"name": "Alex Martin", "time_zone": "Europe/Paris", "privacy_notice_url": None},
         "meeting_types": [
             {
                 "slug": "intro",
@@ -82,6 +82,7 @@ def test_a_page_lists_its_public_types_only(client, alex, intro, secret):
                 "max_guests": 0,
                 "durations_minutes": [],
                 "requires_approval": False,
+                "ask_consent": False,
             }
         ],
     }
@@ -92,7 +93,11 @@ def test_a_type_page_describes_one_public_type(client, intro):
     assert body["slug"] == "intro"
     assert body["title"] == "Intro call"
     assert body["duration_minutes"] == 30
-    assert body["owner"] == {"name": "Alex Martin", "time_zone": "Europe/Paris"}
+    assert body["owner"] == {
+        "name": "Alex Martin",
+        "time_zone": "Europe/Paris",
+        "privacy_notice_url": None,
+    }
 
 
 @pytest.mark.parametrize("path", ["/pages/nobody", "/pages/nobody/intro", "/pages/alex/nothing"])
@@ -335,7 +340,11 @@ def test_a_repeat_through_a_spent_single_use_link_returns_the_same_booking(clien
 def test_a_link_describes_its_type(client, secret):
     token = make_link(secret, expires_in_days=10)
     body = ok(client.get(f"{API}/links/{token}"))
-    assert body["owner"] == {"name": "Alex Martin", "time_zone": "Europe/Paris"}
+    assert body["owner"] == {
+        "name": "Alex Martin",
+        "time_zone": "Europe/Paris",
+        "privacy_notice_url": None,
+    }
     assert body["meeting_type"]["slug"] == "secret"
     assert body["meeting_type"]["title"] == "Board prep"
     assert datetime.fromisoformat(body["expires_at"]) == NOW + timedelta(days=10)

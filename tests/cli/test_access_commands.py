@@ -68,6 +68,8 @@ def test_org_config_show_lists_unset_settings_as_empty_with_the_colons_lined_up(
         "AppBlockList       : {}",
         "RetentionDays      :",
         "SiteRetention      : 365 days (BOOKWITHME_RETENTION_DAYS)",
+        "PrivacyNoticeUrl   :",
+        "PrivacyNoticeText  :",
     ]
     assert err == ""
 
@@ -89,6 +91,8 @@ def test_org_config_show_prints_booleans_policies_and_lists_like_powershell(org)
         "AppBlockList       : {Spam}",
         "RetentionDays      :",
         "SiteRetention      : 365 days (BOOKWITHME_RETENTION_DAYS)",
+        "PrivacyNoticeUrl   :",
+        "PrivacyNoticeText  :",
     ]
 
 

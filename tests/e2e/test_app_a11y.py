@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from axe import context, summary, violations
 from browser import DESKTOP, PASSWORD, PHONE
+from focus import CONTRAST, assert_focus_always_shows
 from makers import make_person, make_type
 from playwright.sync_api import expect
-from test_visitor_a11y import CONTRAST, assert_focus_always_shows
 
 from bookwithme.booking import services
 from bookwithme.booking.availability import Days, offer

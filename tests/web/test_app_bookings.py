@@ -126,8 +126,11 @@ def test_a_cancelled_booking_says_who_cancelled_and_why(signed_in, mixed):
     assert "Reason for cancelling" in text(item) and "Ill" in text(item)
     history = [text(li) for li in item.xpath(".//details[@class='history small']//li")]
     assert history[-1].startswith("Cancelled by the attendee")
-    # Nothing to move or cancel any more.
-    assert not item.xpath(".//a[starts-with(@id, 'move-')]") and not item.xpath(".//form")
+    # Nothing to move or cancel any more; only its attendee's data to erase.
+    assert not item.xpath(".//a[starts-with(@id, 'move-')]")
+    assert [f.get("action") for f in item.xpath(".//form")] == [
+        f"/app/bookings/{mixed['cancelled'].pk}/erase?tab=cancelled&page=1"
+    ]
 
 
 def test_past_bookings_cannot_be_moved_or_cancelled_from_the_list(signed_in, mixed):

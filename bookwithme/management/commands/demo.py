@@ -5,15 +5,21 @@ demo passwords (so the printed logins work) and makes a fresh private link and A
 their earlier tokens are stored as hashes only and cannot be printed again.
 """
 
+from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from bookwithme.booking import meeting_types
-from bookwithme.booking.models import MeetingType, WorkingHours
-from bookwithme.booking.services import create_link
+from bookwithme.booking.availability import Days, offer
+from bookwithme.booking.models import Booking, MeetingType, WorkingHours
+from bookwithme.booking.services import Attendee, book, create_link
 from bookwithme.directory.models import Organization, Person
 from bookwithme.management.commands.token import create_api_token
 
@@ -22,6 +28,14 @@ DOMAIN = "demo.example"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@demo.example", "demo-admin"
 ALEX_EMAIL, ALEX_PASSWORD = "alex@demo.example", "demo-alex"
 ALEX_SLUG = "alex"
+# A visitor who booked twice, so that the app's bookings and `privacy export` have something
+# to show.
+VISITOR = Attendee(
+    name="Jordan Lee",
+    email="jordan@visitor.example",
+    time_zone="America/Montreal",
+    language="en",
+)
 _MORNING_AND_AFTERNOON = [["09:00", "12:00"], ["13:00", "17:30"]]
 WEEKLY = {day: _MORNING_AND_AFTERNOON for day in ("mon", "tue", "wed", "thu", "fri")}
 MEETING_TYPES = [
@@ -93,6 +107,30 @@ def demo_meeting_type(owner: Person, fields: dict) -> MeetingType:
     return meeting_types.save(MeetingType(owner=owner), fields)
 
 
+def demo_bookings(types: dict[str, MeetingType]) -> None:
+    """The visitor's two upcoming bookings with Alex: an intro call on the first day with free
+    time, then a project review with an answer and a guest the next working day after it."""
+    owner_zone = ZoneInfo(types["intro"].owner.time_zone)
+    today = timezone.now().astimezone(owner_zone).date()
+    days = Days(today + timedelta(days=1), today + timedelta(days=21), owner_zone)
+    intro = offer(types["intro"], days).starts
+    review = [
+        s for s in offer(types["review"], days).starts if intro and s.date() > intro[0].date()
+    ]
+    if not intro or not review:
+        return  # nothing free in three weeks: no demo bookings
+    book(types["intro"], intro[0], VISITOR)
+    book(
+        types["review"],
+        review[0],
+        replace(
+            VISITOR,
+            answers={"topic": "The launch plan for our new booking page."},
+            guests=("casey@visitor.example",),
+        ),
+    )
+
+
 class Command(BaseCommand):
     help = "Create a demo organization, an admin and an organizer; print logins and URLs."
 
@@ -127,6 +165,8 @@ class Command(BaseCommand):
             types = {fields["slug"]: demo_meeting_type(alex, fields) for fields in MEETING_TYPES}
             _, link_token = create_link(types["consulting"], expires_in_days=90, single_use=False)
             api_token = create_api_token(alex)
+        if not Booking.objects.filter(attendee_email=VISITOR.email).exists():
+            demo_bookings(types)
 
         base_url = settings.BOOKWITHME_BASE_URL.rstrip("/")
         for line in (

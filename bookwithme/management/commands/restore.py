@@ -19,6 +19,17 @@ def counted(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def ask(stdout, question: str) -> bool:
+    """Whether the operator typed yes to `question` (the commands that destroy data ask)."""
+    try:
+        answer = input(f"{question} Type yes to go on: ")
+    except EOFError:
+        # No one to answer (stdin closed): a no, on a line of its own.
+        stdout.write("")
+        answer = ""
+    return answer.strip().lower() == "yes"
+
+
 class Command(BaseCommand):
     help = "Replace all data of the database with the backup at PATH (asks first unless --yes)."
 
@@ -28,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *, path: str, yes: bool, **options):
         try:
-            restore(Path(path), confirm=lambda question: yes or self.ask(question))
+            restore(Path(path), confirm=lambda question: yes or ask(self.stdout, question))
         except BackupError as e:
             raise CommandError(str(e)) from None
         if "django_migrations" not in connection.introspection.table_names():
@@ -44,12 +55,3 @@ class Command(BaseCommand):
                 f"{counted(len(pending), 'migration', 'migrations')} of this version not applied "
                 "yet: `bookwithme migrate` applies them (serve does at its start)."
             )
-
-    def ask(self, question: str) -> bool:
-        try:
-            answer = input(f"{question} Type yes to go on: ")
-        except EOFError:
-            # No one to answer (stdin closed): a no, on a line of its own.
-            self.stdout.write("")
-            answer = ""
-        return answer.strip().lower() == "yes"

@@ -1,11 +1,12 @@
 """`bookwithme serve`: migrations, then gunicorn and the task workers as one process tree.
 
 One task worker per group of queues (settings.TASKS): one for mail, one for calendars and the
-rest, so that a slow calendar server never holds up an email. A worker that dies is started
-again, 1 second later, then 2, 4 ... at most a minute apart, back to 1 second once it has run
-for a minute; the site keeps serving meanwhile. Should gunicorn itself die (it restarts its own
-web workers; its arbiter dying means something is badly wrong, its port taken, say), the
-workers are stopped and serve exits with an error, so that a process supervisor sees it.
+rest, one for webhooks, so that a slow calendar server or webhook receiver never holds up an
+email. A worker that dies is started again, 1 second later, then 2, 4 ... at most a minute
+apart, back to 1 second once it has run for a minute; the site keeps serving meanwhile. Should
+gunicorn itself die (it restarts its own web workers; its arbiter dying means something is
+badly wrong, its port taken, say), the workers are stopped and serve exits with an error, so
+that a process supervisor sees it.
 
 The children run in their own process groups so that a Ctrl-C or SIGTERM reaches them once,
 from here, as a SIGTERM: gunicorn finishes its requests, a worker its current task. On Linux
@@ -36,7 +37,12 @@ FIRST_DELAY, LONGEST_DELAY = 1.0, 60.0
 STEADY_AFTER = 60.0
 
 # One worker per group, named for serve's messages.
-WORKERS = {"mail worker": ["mail"], "calendars worker": ["calendars", "default"]}
+WORKERS = {
+    "mail worker": ["mail"],
+    "calendars worker": ["calendars", "default"],
+    # Receivers that hang hold up only this one (docs/webhooks.md).
+    "webhooks worker": ["webhooks"],
+}
 
 PR_SET_PDEATHSIG = 1
 
@@ -44,20 +50,22 @@ logger = logging.getLogger("bookwithme.serve")
 
 
 def gunicorn_log_config(folder: str) -> list[str]:
-    """With LOG_FORMAT=json, gunicorn's own lines (starting, listening, a worker booted or
-    killed) as JSON objects too, through the project's formatter: a file of logging
-    configuration in `folder`, and the option naming it. Its access log stays off: the
-    project's middleware writes one line per request."""
-    if settings.LOG_FORMAT != "json":
-        return []
+    """gunicorn's own lines (starting, listening, a worker booted or killed) in the project's
+    format (LOG_FORMAT, JSON objects too), without the client addresses and request paths
+    gunicorn would write (`NoClientAddresses`): a file of logging configuration in `folder`,
+    and the option naming it. Its access log stays off: the project's middleware writes one
+    line per request, without the client's address."""
+    formatters: dict[str, dict] = settings.LOGGING["formatters"]  # type: ignore[assignment]
     config = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "bookwithme.observe.logs.JsonFormatter"}},
+        "formatters": {settings.LOG_FORMAT: formatters[settings.LOG_FORMAT]},
+        "filters": {"no_addresses": {"()": "bookwithme.observe.logs.NoClientAddresses"}},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "formatter": "json",
+                "formatter": settings.LOG_FORMAT,
+                "filters": ["no_addresses"],
                 "stream": "ext://sys.stderr",
             }
         },

@@ -2,8 +2,9 @@
 the web server, one worker per group of queues.
 
 Before it takes its first task, and then every minute, a worker takes up again the work of its
-queues whose task was lost: a booking change's fan-out, outbox messages and calendar writes
-that are due or whose lease ran out (notify/leases.py, notify/tasks.py), and each connected
+queues whose task was lost: a booking change's fan-out, outbox messages, webhook deliveries
+and calendar writes that are due or whose lease ran out (notify/leases.py, notify/tasks.py,
+notify/webhooks_sending.py), and each connected
 calendar's sync chain (at the start only). The mail workers' sweep also declines the bookings
 whose organizer did not approve them in time (booking/approval.py), and erases the attendee
 data and emails past their retention period (booking/retention.py, notify/retention.py).
@@ -36,7 +37,7 @@ def sweeps(chosen: set[str]) -> list[Callable[..., int]]:
     from bookwithme.booking import approval, retention
     from bookwithme.notify import retention as outbox_retention
     from bookwithme.notify import tasks as outbox
-    from bookwithme.notify import writeback
+    from bookwithme.notify import webhooks_sending, writeback
 
     found = []
     if "mail" in chosen:
@@ -49,6 +50,9 @@ def sweeps(chosen: set[str]) -> list[Callable[..., int]]:
         found.append(outbox_retention.sweep)
     if "calendars" in chosen:
         found.append(writeback.resume)
+    if "webhooks" in chosen:
+        # Webhook deliveries due or whose lease ran out, and lost notices of a pause.
+        found.append(webhooks_sending.resume)
     return found
 
 
@@ -71,7 +75,7 @@ def sweep_forever(resumes: list[Callable[..., int]]) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run a task worker alone (mail, reminders, calendar sync and write-back)."
+    help = "Run a task worker alone (mail, reminders, calendar sync and write-back, webhooks)."
 
     def add_arguments(self, parser):
         parser.add_argument(

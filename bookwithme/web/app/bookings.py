@@ -1,5 +1,5 @@
-"""The organizer's bookings: upcoming, past and cancelled, searched, exported, moved and
-cancelled.
+"""The organizer's bookings: upcoming, past and cancelled, searched, exported, moved,
+cancelled, and their attendee's data erased once over (privacy.erasure, as the API's erase).
 
 Moving and cancelling go through `services.reschedule` and `services.cancel`, the very calls
 the attendee's own manage page makes, so the attendee is told by the same emails.
@@ -26,8 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookwithme.booking import services
 from bookwithme.booking.availability import Days, offer
-from bookwithme.booking.errors import BookingCancelled, SlotUnavailable
+from bookwithme.booking.errors import BookingCancelled, BookingUpcoming, SlotUnavailable
 from bookwithme.booking.models import Booking, BookingQuerySet
+from bookwithme.privacy import erasure
 from bookwithme.web.app.auth import SignedInRequest, signed_in
 from bookwithme.web.app.forms import CancelForm, MoveForm
 
@@ -117,7 +118,11 @@ def _show(request: SignedInRequest, refused: CancelForm | None = None) -> HttpRe
             prefix = _cancel_prefix(booking.pk)
             mine = refused is not None and refused.prefix == prefix
             form = refused if mine else CancelForm(prefix=prefix)
-        rows.append((booking, history(booking), form))
+        # Over or cancelled, and not erased yet: its attendee's data may be erased now.
+        erasable = not booking.is_erased and (
+            booking.status not in Booking.HOLDING or booking.end <= now
+        )
+        rows.append((booking, history(booking), form, erasable))
     searched = {"q": query} if query else {}
     shown = {"tab": tab, **searched, "page": page.number}
     context = {
@@ -171,6 +176,25 @@ def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
             )
             return redirect(_list_url(request.GET))
     return _show(request, refused=form)
+
+
+@signed_in
+@require_POST
+def erase(request: SignedInRequest, booking_id: int) -> HttpResponse:
+    """Erase the attendee's data of a booking that is over or cancelled (privacy.erasure)."""
+    booking = get_object_or_404(Booking, pk=booking_id, owner=request.user)
+    name = booking.attendee_name
+    try:
+        erasure.erase_booking(booking, actor=request.user.email)
+    except BookingUpcoming as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request,
+            _("The data of %(name)s on this booking is erased; its time stays in your history.")
+            % {"name": name},
+        )
+    return redirect(_list_url(request.GET))
 
 
 # --- moving ---------------------------------------------------------------------------------

@@ -519,3 +519,71 @@ class ChooseCalendarsForm(AppForm):
             "check": [c.url for c in connection.checked.all()],
             "write_to": connection.write_to,
         }
+
+
+# What each webhook event is, as the app's checkboxes say it (web/app/webhooks.py); an event
+# without words here is offered by its name alone.
+EVENT_WORDS: dict[str, Any] = {
+    "booking.confirmed": _("A booking is confirmed: made, or approved"),
+    "booking.rescheduled": _("A booking is moved to another time"),
+    "booking.cancelled": _("A booking is cancelled"),
+    "ping": _("Ping: only the tests you send"),
+}
+
+
+def event_choices(events) -> list[tuple[str, str]]:
+    return [(e, f"{EVENT_WORDS[e]} ({e})" if e in EVENT_WORDS else e) for e in events]
+
+
+class EventsField(forms.MultipleChoiceField):
+    """The events offered, as checkboxes; any value is passed on: `webhooks.clean_events`
+    says which will do, in the API's words."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class WebhookForm(AppForm):
+    """A new webhook: what `notify.webhooks.create` judges. `offered`: the events to choose
+    from (a webhook's own others, made through the API, stay offered)."""
+
+    url = forms.CharField(
+        label=_("Address (URL)"),
+        required=False,
+        help_text=_("Each event is POSTed to it as signed JSON: an https:// address."),
+        widget=forms.URLInput(
+            attrs={
+                "required": True,
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "placeholder": "https://",
+            }
+        ),
+    )
+    events = EventsField(
+        label=_("Events"),
+        required=False,
+        help_text=_("A ping, to try the address, is sent whenever you ask for one."),
+    )
+    description = forms.CharField(
+        label=_("Description (optional)"),
+        required=False,
+        help_text=_("Only you see it, e.g. what the address is for."),
+    )
+
+    def __init__(self, *args, offered=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["events"]).choices = event_choices(offered)
+
+
+class WebhookEditForm(WebhookForm):
+    """A webhook's settings: what `notify.webhooks.change` judges."""
+
+    active = forms.BooleanField(
+        label=_("On: events are sent to this address"),
+        required=False,
+        help_text=_("Switched off, nothing is sent but the pings you ask for."),
+    )

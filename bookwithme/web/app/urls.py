@@ -11,6 +11,7 @@ from bookwithme.web.app import (
     meeting_types,
     pending,
     profile,
+    webhooks,
 )
 
 app_name = "app"
@@ -24,6 +25,7 @@ urlpatterns = [
     path("bookings/export.csv", bookings.export, name="bookings_export"),
     path("bookings/<int:booking_id>/cancel", bookings.cancel, name="cancel_booking"),
     path("bookings/<int:booking_id>/move", bookings.move, name="move_booking"),
+    path("bookings/<int:booking_id>/erase", bookings.erase, name="erase_booking"),
     path("bookings/<int:booking_id>/approve", pending.approve, name="approve_booking"),
     path("bookings/<int:booking_id>/decline", pending.decline, name="decline_booking"),
     path("types/", meeting_types.index, name="types"),
@@ -54,4 +56,19 @@ urlpatterns = [
     path("profile/password", profile.password, name="password"),
     path("profile/photo", profile.photo, name="photo"),
     path("profile/photo/remove", profile.remove_photo, name="photo_remove"),
+    path("webhooks/", webhooks.index, name="webhooks"),
+    path("webhooks/<int:webhook_id>/", webhooks.edit, name="webhook"),
+    path("webhooks/<int:webhook_id>/switch", webhooks.switch, name="webhook_switch"),
+    path("webhooks/<int:webhook_id>/ping", webhooks.ping, name="webhook_ping"),
+    path(
+        "webhooks/<int:webhook_id>/rotate-secret",
+        webhooks.rotate_secret,
+        name="webhook_rotate_secret",
+    ),
+    path("webhooks/<int:webhook_id>/delete", webhooks.delete, name="webhook_delete"),
+    path(
+        "webhooks/<int:webhook_id>/deliveries/<uuid:delivery_id>/redeliver",
+        webhooks.redeliver,
+        name="webhook_redeliver",
+    ),
 ]

@@ -128,6 +128,8 @@ function body() {
     answers,
     ...(field("guests") ? { guests: guestsOf(field("guests").value) } : {}),
     ...(length() ? { duration_minutes: Number(length()) } : {}),
+    // The type asks consent to its privacy notice: the box, ticked or not (422 unless it is).
+    ...(field("consent") ? { consent: field("consent").checked } : {}),
   };
 }
 
