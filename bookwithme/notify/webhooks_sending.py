@@ -39,6 +39,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
@@ -335,7 +336,11 @@ def notice(subscription: WebhookSubscription) -> EmailMessage:
                     "Its deliveries, and the switch, are in the organizer app: %(url)s "
                     '(or PATCH /api/v1/webhooks/%(id)s with {"active": true}).'
                 )
-                % {"url": addresses.absolute("/app/"), "id": subscription.pk},
+                % {
+                    # Its own page in the app (reversed by name: notify imports no entry point).
+                    "url": addresses.absolute(reverse("app:webhook", args=[subscription.pk])),
+                    "id": subscription.pk,
+                },
             ]
         )
     return EmailMessage(subject=subject, body=text + "\n", to=[owner.email])

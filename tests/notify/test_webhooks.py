@@ -293,6 +293,7 @@ def test_a_webhook_failing_again_and_again_is_paused_and_its_owner_told(
     assert notice["Subject"] == "Your webhook to 127.0.0.1 is paused"
     assert "HTTP 503" in notice.get_content()
     assert f"/api/v1/webhooks/{subscription.pk}" in notice.get_content()
+    assert f"{settings.BOOKWITHME_BASE_URL}/app/webhooks/{subscription.pk}/" in notice.get_content()
     subscription.refresh_from_db()
     assert subscription.notice_due_at is None
     run_worker()

@@ -465,3 +465,13 @@ def test_a_large_export_is_streamed_in_few_queries(signed_in, alex, django_asser
         rows = exported(signed_in)
 
     assert len(rows) == 24
+
+
+def test_the_export_says_when_consent_was_given_in_the_organizers_time(signed_in, alex):
+    asks = make_type(alex, title="Asks", slug="asks", ask_consent=True)
+    book(asks, "2026-06-01T09:00:00+02:00", name="Con Sent", consent=True)
+    book(make_type(alex, title="Plain", slug="plain"), "2026-06-01T11:00:00+02:00")
+    rows = {r["Name"]: r for r in exported(signed_in)}
+    # Booked at the frozen moment, 08:00 in Paris.
+    assert rows["Con Sent"]["Consent given at"] == "2026-06-01 08:00"
+    assert rows["Sam Doe"]["Consent given at"] == ""

@@ -276,6 +276,8 @@ CSV_COLUMNS = [
     gettext_lazy("Booked at"),
     gettext_lazy("Cancelled at"),
     gettext_lazy("Cancellation reason"),
+    # When the attendee agreed to the privacy notice (types that ask consent).
+    gettext_lazy("Consent given at"),
 ]
 # A cell a spreadsheet would read as a formula (CSV injection): shown as text instead.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -312,6 +314,7 @@ def _csv_row(booking: Booking, tz: ZoneInfo) -> list[str]:
         when(booking.created_at),
         when(booking.cancelled_at),
         booking.cancel_reason,
+        when(booking.consent_at),
     ]
     return [cell(value) for value in row]
 
