@@ -92,3 +92,20 @@ def ended(mt, end, email="zoe@example.org") -> Booking:
         cancel_reason="Zoé is ill",
         manage_token_hash=new_token()[1],
     )
+
+
+def org_admin_form(org: Organization, **changes) -> dict:
+    """What the organization's change form in the admin posts, changed."""
+    return {
+        "name": org.name,
+        "anonymous_sharing": org.anonymous_sharing,
+        "calendar_api_enabled": "unknown",
+        "app_access_policy": "",
+        "app_allow_list": "",
+        "app_block_list": "",
+        "retention_days": "",
+        "privacy_notice_url": org.privacy_notice_url,
+        "privacy_notice_text": org.privacy_notice_text,
+        "_save": "Save",
+        **changes,
+    }

@@ -65,6 +65,16 @@ def erased_email(booking_id: int) -> str:
     return f"erased-{booking_id}@{ERASED_DOMAIN}"
 
 
+def erased_email_of(booking_id_field: str) -> Concat:
+    """`erased_email` in SQL, of the booking id in `booking_id_field`, for an UPDATE."""
+    return Concat(
+        Value("erased-"),
+        Cast(booking_id_field, output_field=CharField()),
+        Value("@" + ERASED_DOMAIN),
+        output_field=CharField(),
+    )
+
+
 def erase_expired(*, now: datetime | None = None) -> int:
     """Erase the attendee data of every booking past its period; how many were erased."""
     now = now or timezone.now()
@@ -95,12 +105,7 @@ def _update(bookings: QuerySet[Booking], language: str) -> int:
     owner_zone = Person.objects.filter(pk=OuterRef("owner_id")).values("time_zone")[:1]
     return bookings.update(
         attendee_name=name,
-        attendee_email=Concat(
-            Value("erased-"),
-            Cast("pk", output_field=CharField()),
-            Value("@" + ERASED_DOMAIN),
-            output_field=CharField(),
-        ),
+        attendee_email=erased_email_of("pk"),
         attendee_time_zone=Subquery(owner_zone),
         notes="",
         answers={},

@@ -11,7 +11,7 @@ still to be sent go as planned, written from the erased booking.
 
 import json
 
-from bookwithme.booking.retention import ERASED_DOMAIN, erased_email
+from bookwithme.booking.retention import ERASED_DOMAIN, erased_email_of
 from bookwithme.directory.models import Organization
 from bookwithme.notify import webhooks
 from bookwithme.notify.models import OutboxMessage, WebhookDelivery
@@ -28,10 +28,9 @@ def forget_bookings(booking_ids: list[int]) -> int:
         state=State.VOID, next_attempt_at=None
     )
     changed = rows.exclude(recipient__in=TO_THEM).update(subject="")
-    for booking_id in booking_ids:
-        changed += rows.filter(booking_id=booking_id, recipient__in=TO_THEM).update(
-            to_email=erased_email(booking_id), subject="", last_error=""
-        )
+    changed += rows.filter(recipient__in=TO_THEM).update(
+        to_email=erased_email_of("booking_id"), subject="", last_error=""
+    )
     return changed + _forget_deliveries(booking_ids)
 
 

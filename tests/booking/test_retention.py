@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from makers import NOW, ended, make_org, make_person, make_type
+from makers import NOW, ended, make_org, make_person, make_type, org_admin_form
 
 from bookwithme.booking import retention, services
 from bookwithme.booking.availability import Days, is_offered, offer
@@ -296,21 +296,6 @@ def test_a_negative_site_period_is_refused_at_start(tmp_path):
     )
     assert done.returncode != 0
     assert "BOOKWITHME_RETENTION_DAYS must be 0 (keep forever) or more" in done.stderr
-
-
-def org_admin_form(org, **changes):
-    """What the organization's change form in the admin posts, changed."""
-    return {
-        "name": org.name,
-        "anonymous_sharing": org.anonymous_sharing,
-        "calendar_api_enabled": "unknown",
-        "app_access_policy": "",
-        "app_allow_list": "",
-        "app_block_list": "",
-        "retention_days": "",
-        "_save": "Save",
-        **changes,
-    }
 
 
 def test_an_organization_admin_sets_the_period_in_the_admin_audited(client, db):

@@ -12,13 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from dom import dom, one, text
-from makers import NOW, make_link, make_org, make_person
+from makers import NOW, make_link, make_org, make_person, org_admin_form
 from pytest_django.asserts import assertNotContains
 
 from bookwithme.booking import services
 from bookwithme.booking.models import MeetingType
 from bookwithme.directory.changes import text_digest
-from bookwithme.directory.models import AuditEntry, Organization
+from bookwithme.directory.models import AuditEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -373,23 +373,6 @@ def test_org_config_refuses_a_bad_notice_and_changes_nothing(ops, flags, message
 
 
 # --- the settings: the admin ---------------------------------------------------------------
-
-
-def org_admin_form(org: Organization, **changes) -> dict:
-    """What the organization's change form in the admin posts, changed."""
-    return {
-        "name": org.name,
-        "anonymous_sharing": org.anonymous_sharing,
-        "calendar_api_enabled": "unknown",
-        "app_access_policy": "",
-        "app_allow_list": "",
-        "app_block_list": "",
-        "retention_days": "",
-        "privacy_notice_url": org.privacy_notice_url,
-        "privacy_notice_text": org.privacy_notice_text,
-        "_save": "Save",
-        **changes,
-    }
 
 
 @pytest.fixture
